@@ -1,0 +1,45 @@
+"""Service settings: one object read from the environment (and an optional `.env`), injected via a cached getter."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SQLITE_PATH = Path("data") / "incidents.db"
+
+
+class Settings(BaseSettings):
+    """Every field is documented in the README's settings table (a test enforces it)."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    database_url: str = Field(
+        default=f"sqlite:///{DEFAULT_SQLITE_PATH.as_posix()}",
+        description="SQLAlchemy URL of the database: sqlite:///path or postgresql+psycopg://user@host/db.",
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(default="INFO", description="Log level.")
+    host: str = Field(default="127.0.0.1", description="Address `defections serve` binds to.")
+    port: int = Field(default=8000, ge=1, le=65535, description="Port `defections serve` listens on.")
+    workers: int = Field(default=1, ge=1, le=64, description="uvicorn worker processes for `defections serve`.")
+    sqlite_busy_timeout_ms: int = Field(
+        default=5000, ge=0, description="How long a SQLite connection waits for the write lock before failing."
+    )
+    load_samples: bool = Field(
+        default=False, description="Ingest the bundled sample articles at start-up when the database has none."
+    )
+    api_key: SecretStr | None = Field(
+        default=None, description="Bootstrap API key accepted for write endpoints (in addition to stored keys)."
+    )
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

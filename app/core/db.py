@@ -1,0 +1,110 @@
+"""Engine factory and sessions for SQLite (embedded default) and PostgreSQL, from the same code."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import URL, Engine, make_url
+from sqlmodel import Session, create_engine
+
+from app.core.config import Settings, get_settings
+
+# Write transactions on SQLite take the write lock up front (BEGIN IMMEDIATE), so that a writer waits on the busy
+# timeout instead of failing with SQLITE_BUSY when it upgrades a read transaction that another writer overtook.
+IMMEDIATE = "sqlite_begin_immediate"
+
+
+def normalize_url(raw: str) -> URL:
+    url = make_url(raw)
+    if url.drivername in ("postgresql", "postgres"):
+        url = url.set(drivername="postgresql+psycopg")
+    return url
+
+
+def _sqlite_file(url: URL) -> Path | None:
+    database = url.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return Path(database)
+
+
+_ENGINES: dict[tuple[str, int], Engine] = {}
+
+
+def _build_engine(raw_url: str, busy_timeout_ms: int) -> Engine:
+    url = normalize_url(raw_url)
+    if url.get_backend_name() == "sqlite":
+        path = _sqlite_file(url)
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(
+            url,
+            # FastAPI runs sync endpoints in a thread pool; each pooled connection is used by one thread at a time.
+            connect_args={"check_same_thread": False, "timeout": busy_timeout_ms / 1000},
+            pool_size=8,
+            max_overflow=8,
+        )
+        _configure_sqlite(engine, busy_timeout_ms)
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+
+
+def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Hand transaction control to SQLAlchemy's "begin" hook below instead of pysqlite's implicit BEGINs.
+        dbapi_conn.isolation_level = None
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        immediate = conn.get_execution_options().get(IMMEDIATE, False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def engine_for_url(database_url: str, *, busy_timeout_ms: int = 5000) -> Engine:
+    """The process-wide engine for one database URL (one connection pool per URL)."""
+    key = (database_url, busy_timeout_ms)
+    engine = _ENGINES.get(key)
+    if engine is None:
+        engine = _ENGINES.setdefault(key, _build_engine(*key))
+    return engine
+
+
+def get_engine(settings: Settings | None = None) -> Engine:
+    """The engine for the configured database."""
+    settings = settings or get_settings()
+    return engine_for_url(settings.database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms)
+
+
+def dispose_engines() -> None:
+    """Close every pooled connection and forget the engines (tests, shutdown, after fork)."""
+    for engine in _ENGINES.values():
+        engine.dispose()
+    _ENGINES.clear()
+
+
+def read_session(engine: Engine) -> Session:
+    return Session(engine, expire_on_commit=False)
+
+
+@contextmanager
+def write_session(engine: Engine) -> Iterator[Session]:
+    """A short write transaction: committed on success, rolled back on any error."""
+    bound = engine.execution_options(**{IMMEDIATE: True}) if engine.dialect.name == "sqlite" else engine
+    with Session(bound, expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
