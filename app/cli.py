@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from enum import Enum
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -42,6 +45,72 @@ def serve(
         log_level=settings.log_level.lower(),
         proxy_headers=True,
     )
+
+
+class OutputFormat(str, Enum):
+    jsonl = "jsonl"
+    json = "json"
+    table = "table"
+
+
+@cli.command()
+def extract(
+    files: Annotated[list[Path], typer.Argument(help="Article files: .json, .jsonl, .txt, .md or .html.")],
+    output: Annotated[OutputFormat, typer.Option("--format", "-f", help="How to print the records.")] = (
+        OutputFormat.jsonl
+    ),
+) -> None:
+    """Extract incident records from article files and print them (the database is not touched)."""
+    from app.extraction import extract as run_extraction
+    from app.ingestion.readers import ReadError, read_path
+
+    results: list[dict[str, object]] = []
+    failures = 0
+    for path in files:
+        for item in read_path(path):
+            if isinstance(item, ReadError):
+                failures += 1
+                typer.echo(f"error: {item.source}: {item.reason}", err=True)
+                continue
+            article = item.to_input(default_id=path.stem)
+            record = {"id": article.id, "incidents": [i.as_record(article) for i in run_extraction(article)]}
+            if output is OutputFormat.jsonl:
+                typer.echo(json.dumps(record, ensure_ascii=False))
+            else:
+                results.append(record)
+    if output is OutputFormat.json:
+        typer.echo(json.dumps(results, ensure_ascii=False, indent=2))
+    elif output is OutputFormat.table:
+        _print_table(results)
+    raise typer.Exit(1 if failures else 0)
+
+
+def _print_table(results: list[dict[str, object]]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table("article", "date", "size", "route", "method", "crossing", "actor", "outcome", "conf.")
+    for result in results:
+        incidents = result["incidents"]
+        assert isinstance(incidents, list)
+        for rec in incidents:
+            dates = rec["date_start"] or "?"
+            if rec["date_end"] and rec["date_end"] != rec["date_start"]:
+                dates += f"..{rec['date_end']}"
+            size = rec["group_size"] or (f">={rec['group_size_min']}" if rec["group_size_min"] else "?")
+            route = f"{rec['origin_country'] or '?'}->{rec['destination_country'] or '?'}"
+            table.add_row(
+                str(result["id"]),
+                dates,
+                str(size),
+                route,
+                rec["method"] or "",
+                rec["crossing"] or "",
+                rec["actor"] or "",
+                rec["outcome"],
+                f"{rec['confidence']:.2f}",
+            )
+    Console().print(table)
 
 
 @db_cli.command("upgrade")

@@ -1,0 +1,14 @@
+"""Incident extraction: a pure library (no web framework, no database, no network, no clock).
+
+    from app.extraction import ArticleInput, extract
+    incidents = extract(ArticleInput(text=..., published=date(2021, 3, 25)))
+
+Every relative date is resolved against `published`; every value carries the span of text it came from.
+"""
+
+from app.extraction.pipeline import STAGES, extract
+from app.extraction.types import ArticleInput, Evidence, ExtractedIncident, Place
+
+EXTRACTOR_VERSION = "0.1.0"
+
+__all__ = ["EXTRACTOR_VERSION", "STAGES", "ArticleInput", "Evidence", "ExtractedIncident", "Place", "extract"]

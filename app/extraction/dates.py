@@ -1,0 +1,326 @@
+"""Date expressions: find them in text and resolve each to an inclusive window with a precision.
+
+Relative expressions are resolved against an explicit reference date (the article's publication date), never the
+clock; without a reference date they stay unresolved. The rules follow the incident-record spec.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from app.extraction.types import DateWindow
+
+MONTHS = {
+    name: number
+    for number, names in enumerate(
+        [
+            ("january", "jan"),
+            ("february", "feb"),
+            ("march", "mar"),
+            ("april", "apr"),
+            ("may",),
+            ("june", "jun"),
+            ("july", "jul"),
+            ("august", "aug"),
+            ("september", "sept", "sep"),
+            ("october", "oct"),
+            ("november", "nov"),
+            ("december", "dec"),
+        ],
+        start=1,
+    )
+    for name in names
+}
+WEEKDAYS = {d: i for i, d in enumerate(("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"))}
+SEASONS = {"spring": (3, 5), "summer": (6, 8), "autumn": (9, 11), "fall": (9, 11), "winter": (12, 2)}
+NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7}
+
+_MONTH = r"(?P<month>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+_DAY = r"(?P<day>[0-3]?\d)(?:st|nd|rd|th)?"
+_YEAR = r"(?P<year>1[89]\d\d|20\d\d)"
+_WEEKDAY = r"(?P<weekday>monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
+_PART = r"(?:\s+(?:morning|afternoon|evening|night))?"
+_MOD = r"(?:(?P<mod>early|mid|late|the\s+end\s+of|the\s+beginning\s+of|the\s+start\s+of|the\s+middle\s+of)[\s-]+)?"
+_NUM = r"(?P<num>\d+|a|an|one|two|three|four|five|six|seven)"
+
+# Ordered: more specific patterns first; a later pattern never overlaps text an earlier one claimed.
+_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+    (name, re.compile(pattern, re.IGNORECASE))
+    for name, pattern in [
+        ("iso_date", r"\b(?P<year>\d{4})-(?P<mnum>\d\d)-(?P<day>\d\d)\b"),
+        ("month_day_year", rf"\b{_MONTH}\s+{_DAY},?\s+{_YEAR}\b"),
+        ("day_month_year", rf"\b{_DAY}\s+(?:of\s+)?{_MONTH},?\s+{_YEAR}\b"),
+        ("day_of_last_month", rf"\bthe\s+{_DAY}\s+of\s+last\s+month\b"),
+        ("month_year", rf"\b{_MOD}{_MONTH},?\s+(?:of\s+)?{_YEAR}\b"),
+        ("season_year", rf"\b{_MOD}(?P<season>spring|summer|autumn|fall|winter)\s+(?:of\s+)?{_YEAR}\b"),
+        ("month_day", rf"\b{_MONTH}\s+{_DAY}\b(?!\s*(?:,\s*)?\d)"),
+        ("day_month", rf"\b{_DAY}\s+(?:of\s+)?{_MONTH}\b"),
+        ("yesterday", r"\b(?P<rel>the\s+day\s+before\s+yesterday|yesterday|last\s+night|today|tonight)\b"),
+        ("last_weekday", rf"\b(?:last|this\s+past|past)\s+{_WEEKDAY}{_PART}\b"),
+        ("weekday", rf"\b(?:on\s+)?(?:(?:early|late)\s+(?:on\s+)?)?{_WEEKDAY}{_PART}\b"),
+        ("last_week", r"\b(?P<rel>last\s+week(?:end)?|the\s+previous\s+week|earlier\s+this\s+week|this\s+week)\b"),
+        (
+            "this_month",
+            r"\b(?P<rel>earlier\s+this\s+month|early\s+this\s+month|(?:at\s+)?the\s+(?:beginning|start)\s+of\s+"
+            r"(?:this|the)\s+month|this\s+month)\b",
+        ),
+        ("last_month", r"\b(?P<rel>last\s+month|the\s+previous\s+month|late\s+last\s+month|early\s+last\s+month)\b"),
+        ("this_year", r"\b(?P<rel>earlier\s+this\s+year|this\s+year|last\s+year|the\s+previous\s+year)\b"),
+        ("ago", rf"\b{_NUM}\s+(?P<unit>day|week|month|year)s?\s+ago\b"),
+        (
+            "anaphoric_year",
+            r"\b(?P<rel>(?:(?:a|one)\s+)?year\s+(?:earlier|before|later)|the\s+(?:following|next)\s+year)\b",
+        ),
+        ("anaphoric_day", r"\b(?P<rel>the\s+(?:following|next)\s+day|a\s+day\s+(?:earlier|later))\b"),
+        (
+            "nth",
+            rf"\b(?:on\s+|around\s+)?the\s+(?:night\s+of\s+the\s+)?{_DAY}\b(?!\s+(?:century|anniversary|birthday))",
+        ),
+        ("month_alone", rf"\b(?P<prep>in|during|since|last|this\s+past|until|by)\s+{_MOD}{_MONTH}\b(?!\s+\d)"),
+        (
+            "year",
+            rf"\b(?:(?P<prep>in|during|since|of|from|until|by)\s+){_MOD}{_YEAR}\b(?![-,.]\d|\s*(?:people|defectors|%))",
+        ),
+    ]
+]
+
+_NTH_NEEDS_DAYWORD = re.compile(r"(st|nd|rd|th)\b", re.IGNORECASE)
+_REPORTING_BEFORE = re.compile(
+    r"\b(?:told|tells|said|says|reported|reports|reporting|announced|confirmed|revealed|added|explained|stated|"
+    r"reached|spoke|speaking|published|released|updated|wrote|interview(?:ed)?|quoted|briefing|press\s+conference)"
+    r"\b[^.;:!?]{0,40}$",
+    re.IGNORECASE,
+)
+_DATELINE_AFTER = re.compile(r"^\s*\((?:Yonhap|AP|AFP|Reuters|IANS|UPI|Xinhua|KCNA|dpa)\)", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class DateMention:
+    start: int
+    end: int
+    text: str
+    rule: str
+    window: DateWindow | None  # None when it cannot be resolved (relative, no reference date)
+    reporting: bool  # the date says when something was reported, not when it happened
+    since: bool  # "since <date>": a bound, not the event's date
+
+
+def _month_range(year: int, month: int) -> tuple[date, date]:
+    return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
+
+
+def _modified_month(year: int, month: int, mod: str | None) -> DateWindow:
+    first, last = _month_range(year, month)
+    # "early/late March" narrows to thirds of the month, kept as month precision.
+    if mod and mod.startswith(("early", "the beginning", "the start")):
+        return DateWindow(first, first + timedelta(days=10), "month")
+    if mod and mod.startswith(("mid", "the middle")):
+        return DateWindow(first + timedelta(days=9), first + timedelta(days=20), "month")
+    if mod and mod.startswith(("late", "the end")):
+        return DateWindow(first + timedelta(days=19), last, "month")
+    return DateWindow(first, last, "month")
+
+
+def _latest_month(month: int, ref: date, *, strictly_before: bool = False) -> int:
+    """The year of the latest `month` on or before the reference date's month."""
+    year = ref.year
+    if month > ref.month or (strictly_before and month == ref.month):
+        year -= 1
+    return year
+
+
+def _latest_day_of_month(day: int, ref: date) -> date | None:
+    """The latest date with this day-of-month on or before the reference date."""
+    year, month = ref.year, ref.month
+    for _ in range(13):
+        try:
+            candidate = date(year, month, day)
+        except ValueError:
+            candidate = None
+        if candidate is not None and candidate <= ref:
+            return candidate
+        month -= 1
+        if month == 0:
+            month, year = 12, year - 1
+    return None
+
+
+def _latest_month_day(month: int, day: int, ref: date) -> date | None:
+    for year in (ref.year, ref.year - 1):
+        try:
+            candidate = date(year, month, day)
+        except ValueError:
+            return None
+        if candidate <= ref:
+            return candidate
+    return None
+
+
+def _day(d: date | None) -> DateWindow | None:
+    return DateWindow(d, d, "day") if d else None
+
+
+def _resolve(rule: str, m: re.Match[str], ref: date | None, previous: DateWindow | None) -> DateWindow | None:
+    g = {k: (v.lower() if isinstance(v, str) else v) for k, v in m.groupdict().items()}
+    mod = re.sub(r"\s+", " ", g["mod"]) if g.get("mod") else None
+    try:
+        if rule == "iso_date":
+            return _day(date(int(g["year"]), int(g["mnum"]), int(g["day"])))
+        if rule in ("month_day_year", "day_month_year"):
+            return _day(date(int(g["year"]), MONTHS[g["month"]], int(g["day"])))
+    except ValueError:
+        return None
+    if rule == "month_year":
+        year, month = int(g["year"]), MONTHS[g["month"]]
+        return _modified_month(year, month, mod)
+    if rule == "season_year":
+        year = int(g["year"])
+        first_month, last_month = SEASONS[g["season"]]
+        if first_month > last_month:  # winter spans the new year
+            return DateWindow(date(year, 12, 1), _month_range(year + 1, 2)[1], "month")
+        months = list(range(first_month, last_month + 1))
+        if mod and mod.startswith(("early", "the beginning", "the start")):
+            months = months[:1]
+        elif mod and mod.startswith(("late", "the end")):
+            months = months[-2:]
+        return DateWindow(date(year, months[0], 1), _month_range(year, months[-1])[1], "month")
+    if rule == "year":
+        year = int(g["year"])
+        return DateWindow(date(year, 1, 1), date(year, 12, 31), "year")
+    if ref is None:
+        if rule in ("anaphoric_year", "anaphoric_day") and previous is not None:
+            return _anaphoric(g["rel"], previous)
+        return None
+    if rule in ("month_day", "day_month"):
+        return _day(_latest_month_day(MONTHS[g["month"]], int(g["day"]), ref))
+    if rule == "day_of_last_month":
+        first_of_this = ref.replace(day=1)
+        last_month_end = first_of_this - timedelta(days=1)
+        try:
+            return _day(last_month_end.replace(day=int(g["day"])))
+        except ValueError:
+            return None
+    if rule == "yesterday":
+        rel = re.sub(r"\s+", " ", g["rel"])
+        offset = {"the day before yesterday": 2, "yesterday": 1, "last night": 1}.get(rel, 0)
+        return _day(ref - timedelta(days=offset))
+    if rule == "last_weekday":
+        delta = (ref.weekday() - WEEKDAYS[g["weekday"]]) % 7 or 7
+        return _day(ref - timedelta(days=delta))
+    if rule == "weekday":
+        delta = (ref.weekday() - WEEKDAYS[g["weekday"]]) % 7
+        return _day(ref - timedelta(days=delta))
+    if rule == "last_week":
+        rel = re.sub(r"\s+", " ", g["rel"])
+        monday = ref - timedelta(days=ref.weekday())
+        if rel in ("this week", "earlier this week"):
+            return DateWindow(monday, ref, "week")
+        if rel == "last weekend":
+            return DateWindow(monday - timedelta(days=2), monday - timedelta(days=1), "day")
+        return DateWindow(monday - timedelta(days=7), monday - timedelta(days=1), "week")
+    if rule == "this_month":
+        return DateWindow(ref.replace(day=1), ref, "month")
+    if rule == "last_month":
+        end = ref.replace(day=1) - timedelta(days=1)
+        window = DateWindow(end.replace(day=1), end, "month")
+        rel = g["rel"]
+        if rel.startswith("late"):
+            return _modified_month(end.year, end.month, "late")
+        if rel.startswith("early"):
+            return _modified_month(end.year, end.month, "early")
+        return window
+    if rule == "this_year":
+        rel = re.sub(r"\s+", " ", g["rel"])
+        if rel in ("last year", "the previous year"):
+            return DateWindow(date(ref.year - 1, 1, 1), date(ref.year - 1, 12, 31), "year")
+        return DateWindow(date(ref.year, 1, 1), ref, "year")
+    if rule == "ago":
+        n = NUMBER_WORDS.get(g["num"]) or int(g["num"])
+        unit = g["unit"]
+        if unit == "day":
+            return _day(ref - timedelta(days=n))
+        if unit == "week":
+            monday = ref - timedelta(days=ref.weekday()) - timedelta(weeks=n)
+            return DateWindow(monday, monday + timedelta(days=6), "week")
+        if unit == "month":
+            year, month = ref.year, ref.month - n
+            while month < 1:
+                month, year = month + 12, year - 1
+            return DateWindow(*_month_range(year, month), "month")
+        return DateWindow(date(ref.year - n, 1, 1), date(ref.year - n, 12, 31), "year")
+    if rule in ("anaphoric_year", "anaphoric_day"):
+        return _anaphoric(g["rel"], previous) if previous else None
+    if rule == "nth":
+        return _day(_latest_day_of_month(int(g["day"]), ref))
+    if rule == "month_alone":
+        month = MONTHS[g["month"]]
+        prep = re.sub(r"\s+", " ", g["prep"] or "")
+        year = _latest_month(month, ref, strictly_before=prep in ("last", "this past"))
+        return _modified_month(year, month, mod)
+    return None
+
+
+def _anaphoric(rel: str, previous: DateWindow) -> DateWindow | None:
+    if previous.start is None or previous.end is None:
+        return None
+    rel = re.sub(r"\s+", " ", rel)
+    if "year" in rel:
+        year = previous.start.year + (-1 if ("earlier" in rel or "before" in rel) else 1)
+        return DateWindow(date(year, 1, 1), date(year, 12, 31), "year")
+    if previous.precision != "day":
+        return None
+    delta = -1 if "earlier" in rel else 1
+    return _day(previous.start + timedelta(days=delta))
+
+
+def _plausible(rule: str, m: re.Match[str], text: str) -> bool:
+    if rule == "nth":
+        # "the 2nd" but not "the 25th Border Guard brigade" or "the 105th birthday".
+        after = text[m.end() : m.end() + 30]
+        if not _NTH_NEEDS_DAYWORD.search(m.group(0)) or re.match(r"\s+[A-Z]", after):
+            return False
+        if re.match(
+            r"\s+(?:of\s+\w+|century|anniversary|birthday|floor|time|day\s+of|parallel|division|brigade)", after
+        ):
+            return re.match(r"\s+of\s+(?:this|that|the)\s+month", after) is not None
+        return int(m.group("day")) <= 31
+    if rule in ("month_day", "day_month", "month_alone", "month_year"):
+        month_text = m.group("month")
+        if month_text.lower() == "may" and not month_text[0].isupper():
+            return False  # the modal verb
+        if month_text.lower() in ("mar", "jun", "jul", "sep", "oct", "dec", "jan", "feb", "apr", "aug", "nov"):
+            return month_text[0].isupper()
+        if rule in ("month_day", "day_month"):
+            return 1 <= int(m.group("day")) <= 31
+    if rule == "weekday":
+        return m.group("weekday")[0].isupper()
+    return True
+
+
+def find_dates(text: str, start: int, end: int, ref: date | None, previous: DateWindow | None) -> list[DateMention]:
+    """Every date expression in text[start:end], in order, resolved where possible."""
+    claimed: list[tuple[int, int]] = []
+    found: list[tuple[int, int, str, re.Match[str]]] = []
+    for rule, pattern in _PATTERNS:
+        for m in pattern.finditer(text, start, end):
+            s, e = m.span()
+            if any(s < ce and cs < e for cs, ce in claimed) or not _plausible(rule, m, text):
+                continue
+            claimed.append((s, e))
+            found.append((s, e, rule, m))
+    out: list[DateMention] = []
+    for s, e, rule, m in sorted(found, key=lambda f: f[0]):
+        window = _resolve(rule, m, ref, previous)
+        before = text[max(0, s - 60) : s]
+        reporting = bool(_REPORTING_BEFORE.search(before)) or bool(_DATELINE_AFTER.match(text[e : e + 20]))
+        since = (
+            bool(re.search(r"\bsince\s+(?:the\s+)?$", before, re.IGNORECASE))
+            or (m.groupdict().get("prep") or "").lower() == "since"
+        )
+        out.append(DateMention(s, e, text[s:e], rule, window, reporting, since))
+        if window is not None and not reporting:
+            previous = window
+    return out

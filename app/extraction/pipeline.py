@@ -1,0 +1,103 @@
+"""The extraction pipeline: named, ordered stages from article text to incident records."""
+
+from __future__ import annotations
+
+from app.extraction import attributes as attrs
+from app.extraction import detect
+from app.extraction.assemble import MentionInfo, article_origin, build, group
+from app.extraction.dates import DateMention, find_dates
+from app.extraction.prepare import prepare
+from app.extraction.types import ArticleInput, DateWindow, Document, ExtractedIncident, Found
+
+# Longer texts are cut here: an article of defection news is a few KB, and the cap keeps a pathological input
+# (megabytes of one run-on "sentence") from costing more than a bounded amount of work.
+MAX_TEXT_CHARS = 200_000
+
+STAGES = ("prefilter", "prepare", "dates", "detect", "group", "assemble")
+
+
+def _dates(doc: Document) -> dict[int, list[DateMention]]:
+    by_sentence: dict[int, list[DateMention]] = {}
+    previous: DateWindow | None = None
+    for sentence in doc.sentences:
+        found = find_dates(doc.text, sentence.start, sentence.end, doc.published, previous)
+        by_sentence[sentence.index] = found
+        for d in found:
+            if d.window is not None and not d.reporting:
+                previous = d.window
+    return by_sentence
+
+
+def _mentions(doc: Document, dates: dict[int, list[DateMention]]) -> list[MentionInfo]:
+    out: list[MentionInfo] = []
+    for sentence in doc.sentences:
+        if sentence.is_caption:
+            continue
+        sentence_dates = dates[sentence.index]
+        segments = detect.segments(doc, sentence, sentence_dates)
+        for seg_index, seg in enumerate(segments):
+            seg_text = doc.text[seg.start : seg.end]
+            seg_dates = [d for d in sentence_dates if seg.start <= d.start < seg.end]
+            trigger = detect.find_trigger(doc.text, seg.start, seg.end)
+            sizes = attrs.group_sizes(doc.text, seg.start, seg.end)
+            places = attrs.places(doc.text, seg.start, seg.end)
+            anaphoric = seg_index == 0 and detect.is_anaphoric(seg_text)
+            if trigger is not None:
+                found, strength = trigger
+                strength -= detect.generic_penalty(seg_text)
+                if any(not d.reporting and not d.since and d.window for d in seg_dates):
+                    strength += 0.1
+                if any(s.value[0] is not None and s.value[0] < 100 and s.rule != "singular" for s in sizes):
+                    strength += 0.1
+                if places:
+                    strength += 0.05
+                if strength >= detect.MENTION_FLOOR:
+                    out.append(
+                        MentionInfo(
+                            seg.start,
+                            seg.end,
+                            found,
+                            strength,
+                            seg_dates,
+                            sizes,
+                            places,
+                            detect.is_new_event_cue(seg_text),
+                            anaphoric,
+                        )
+                    )
+                    continue
+            if anaphoric and out:
+                # "The six were on night duty on the 2nd...": no escape verb, but it speaks of an incident already
+                # found, so its specifics (a narrower date, a place, arms) may fill in that incident.
+                out.append(
+                    MentionInfo(
+                        seg.start,
+                        seg.end,
+                        Found(None, seg.start, seg.start, "anaphora", ""),
+                        0.0,
+                        seg_dates,
+                        sizes,
+                        places,
+                        False,
+                        True,
+                        support=True,
+                    )
+                )
+    return out
+
+
+def extract(article: ArticleInput) -> list[ExtractedIncident]:
+    """Every incident the article describes, in the order it first mentions them."""
+    text = article.text or ""
+    if len(text) > MAX_TEXT_CHARS:
+        text = text[:MAX_TEXT_CHARS]
+    if not text.strip() or not detect.passes_prefilter(text):
+        return []
+    doc = prepare(text, article.published)
+    dates = _dates(doc)
+    mentions = _mentions(doc, dates)
+    if not any(not m.support for m in mentions):
+        return []
+    drafts = group(mentions)
+    origin = article_origin(doc, mentions)
+    return [build(doc, draft, origin) for draft in drafts]
