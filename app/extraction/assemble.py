@@ -13,11 +13,13 @@ from app.extraction.types import DateWindow, Document, Evidence, ExtractedIncide
 
 _SIZE_RULE_RANK = {
     "group_of": 0,
+    "conjoined": 1,
     "companions": 1,
     "count_noun": 2,
     "companions_min": 3,
     "n_of_the_m": 4,
     "two_named": 5,
+    "group_noun": 5,
     "about": 6,
     "more_than": 7,
     "vague_count": 8,
@@ -41,6 +43,7 @@ class MentionInfo:
     new_event: bool
     anaphoric: bool
     support: bool = False
+    headline: bool = False
 
     @property
     def event_date(self) -> DateMention | None:
@@ -52,7 +55,9 @@ class MentionInfo:
 
     @property
     def explicit_size(self) -> Found | None:
-        ranked = [s for s in self.sizes if _SIZE_RULE_RANK.get(s.rule, 99) <= 4]
+        # Counts far after the trigger are usually other people ("...while four guards opened fire").
+        near = [s for s in self.sizes if s.start < self.trigger.end + 40]
+        ranked = [s for s in near if _SIZE_RULE_RANK.get(s.rule, 99) <= 4]
         return min(ranked, key=lambda s: (_SIZE_RULE_RANK[s.rule], s.start)) if ranked else None
 
     @property
@@ -106,6 +111,10 @@ def _compatible(draft: Draft, m: MentionInfo) -> tuple[bool, int]:
         elif (m_date.window is None) != (d_window is None and not draft.has_unresolved_date()):
             pass
     size, d_size = m.explicit_size, draft.size()
+    if d_size is None and size is not None and size.rule in ("group_of", "count_noun") and size.value[0] != 1:
+        singles = [s for x in draft.mentions if not x.support for s in x.sizes if s.rule == "singular"]
+        if singles and all(x.explicit_size is None for x in draft.mentions if not x.support):
+            return False, 0
     if size is not None and d_size is not None and size.value[0] is not None:
         if size.value[0] == d_size:
             agree += 1
@@ -134,7 +143,9 @@ def group(mentions: list[MentionInfo]) -> list[Draft]:
         if candidates:
             best_agree = max(a for _, a in candidates)
             top = [d for d, a in candidates if a == best_agree]
-            if m.support:
+            if m.headline:
+                target = top[0]
+            elif m.support:
                 target = last if last in top else (top[0] if best_agree > 0 else None)
             elif (m.new_event and best_agree == 0) or (
                 m.event_date is not None and best_agree == 0 and all(d.date_window() for d in top)
@@ -324,6 +335,19 @@ class _Builder:
         return list(seen.values())
 
 
+def _consistent_route(
+    origin: str | None, destination: str | None, crossing: Crossing | None
+) -> tuple[str | None, str | None]:
+    """Nobody escapes into their own country: when the two agree, the origin is the far side of the crossing."""
+    if destination is None or (origin is not None and origin != destination):
+        return origin, destination
+    if crossing is not None and destination in crossing.sides and len(crossing.sides) == 2:
+        return next(c for c in crossing.sides if c != destination), destination
+    if destination in _KOREAS:
+        return ("KOR" if destination == "PRK" else "PRK"), destination
+    return origin, (None if origin == destination else destination)
+
+
 def _foreign_or_agent(text: str, noun: Found) -> bool:
     """'spotted by South Korean soldiers', 'Chinese police': people who are not the ones escaping."""
     before = text[max(0, noun.start - 40) : noun.start]
@@ -428,6 +452,7 @@ def build(doc: Document, draft: Draft, origin_hint: Found | None) -> ExtractedIn
     provisional_method = b.method(crossing, origin, None)
     destination = b.destination(origin, crossing, provisional_method)
     method = provisional_method or b.method(crossing, origin, destination)
+    origin, destination = _consistent_route(origin, destination, crossing)
     actor = b.actor()
     armed = b.armed()
     outcome = b.outcome()

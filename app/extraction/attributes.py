@@ -6,13 +6,34 @@ incident can be traced back to the article's words.
 
 from __future__ import annotations
 
+import itertools
 import re
 from functools import cache
 
 from app.extraction.lexicon import Crossing, GazetteerHit, gazetteer, lexicon
 from app.extraction.types import Found, Place
 
-_ADJ = r"(?:[\w'\",-]+\s+){0,4}?"
+# Up to four modifiers between a number and its noun ("six North Korean border soldiers"), but no function words,
+# so "6-7 dead as armed men" does not count seven men.
+_ADJ = (
+    r"(?:(?!(?:as|and|or|of|in|on|at|to|from|with|by|the|were|was|are|is|who|that|had|have|has|for|after|before|"
+    r"while|when|than|killed|dead|injured|wounded)\b)[\w'\",-]+\s+){0,4}?"
+)
+
+
+@cache
+def _nouns() -> tuple[str, str]:
+    """(plural person nouns, singular person nouns) as regex alternations, longest first."""
+    lex = lexicon()
+    plural_like = ("s", "men", "people", "crew", "children", "troops", "staff", "youth")
+    nouns = sorted(lex.person_nouns, key=len, reverse=True)
+    plurals = [n for n in nouns if n.endswith(plural_like)]
+    singulars = [n for n in nouns if not n.endswith(plural_like) or n.endswith(("ss", "us"))]
+    demonym_plurals = [d for d in sorted(gazetteer().demonyms, key=len, reverse=True) if d.endswith("s")]
+    plural = "|".join(re.escape(n) for n in [*plurals, *demonym_plurals, "defections", "desertions",
+                                              "crew members", "family members", "relatives"])
+    singular = "|".join(re.escape(n) for n in [*singulars, "solder", "serviceman", "pilot", "defector", "escapee"])
+    return plural, singular
 
 
 @cache
@@ -20,37 +41,37 @@ def _size_patterns() -> list[tuple[str, re.Pattern[str]]]:
     lex = lexicon()
     words = sorted((w for w in lex.number_words if w not in ("a", "an", "lone")), key=len, reverse=True)
     number = r"(?P<n>\d{1,3}(?![\d,.]\d)|" + "|".join(re.escape(w) for w in words) + ")"
-    nouns = sorted(
-        (n for n in lex.person_nouns if n.endswith(("s", "men", "people", "crew", "children", "troops"))),
-        key=len,
-        reverse=True,
-    )
-    plural = "|".join(re.escape(n) for n in nouns)
-    demonym_plurals = "|".join(
-        re.escape(d) for d in sorted(gazetteer().demonyms, key=len, reverse=True) if d.endswith("s")
-    )
-    person = rf"(?:{plural}|{demonym_plurals}|defections|desertions|crew\s+members|family\s+members|relatives)"
+    plural, _singular = _nouns()
     group = r"(?:unit|group|family|team|party|band|squad|crew|total|gang|boatload|contingent)"
     return [
-        ("group_of", re.compile(rf"\b(?:a|the|an?\s+\w+)\s+{group}\s+of\s+{number}\b(?!\s*(?:years?|-year|%))", re.I)),
+        (
+            "group_of",
+            re.compile(rf"\b(?:a|the|an)\s+(?:[\w-]+\s+){{0,3}}?{group}\s+of\s+{number}\b(?!\s*(?:years?|-year|%))",
+                       re.I),
+        ),
         ("n_of_the_m", re.compile(rf"\b{number}\s+of\s+(?:the|them|those|these)\b", re.I)),
-        ("count_noun", re.compile(rf"\b{number}\s+{_ADJ}{person}\b", re.I)),
+        ("count_noun", re.compile(rf"\b{number}\s+{_ADJ}(?:{plural})\b", re.I)),
     ]
 
 
-_SINGULAR = re.compile(
-    r"\b(?:a|an|one|another|the)\s+(?:[\w'\",-]+\s+){0,4}?(?:soldier|guard|man|woman|defector|deserter|pilot|"
-    r"diplomat|official|worker|gymnast|athlete|player|student|fisherman|civilian|officer|teenager|boy|girl|"
-    r"sergeant|private|lieutenant|captain|ambassador|envoy|boxer|swimmer|conscript|resident|farmer|person|"
-    r"serviceman|solder|refugee|escapee|marine)\b",
-    re.I,
-)
+@cache
+def _singular_pattern() -> re.Pattern[str]:
+    _plural, singular = _nouns()
+    return re.compile(rf"\b(?:a|an|one|another|the)\s+{_ADJ}(?:{singular})\b", re.I)
+
+
+@cache
+def _group_noun_pattern() -> re.Pattern[str]:
+    nouns = "|".join(re.escape(n) for n in lexicon().group_nouns)
+    return re.compile(rf"\b(?:a|the|their|his|her)\s+(?:[\w-]+\s+){{0,2}}?(?P<noun>{nouns})\b", re.I)
+
+
 _TITLED_NAME = re.compile(
     r"\b(?:Lt|Lieutenant|Capt|Captain|Sgt|Sergeant|Cpl|Corporal|Pvt|Private|Maj|Major|Col|Colonel|Mr|Ms|Mrs|Dr)"
     r"\.?\s+[A-Z][a-z]+(?:[\s-][A-Z][a-z]+){0,3}"
 )
 _COMPANIONS = re.compile(
-    r"\b(?:with|along\s+with|together\s+with|accompanied\s+by|packed|took|brought)\s+(?:his|her|their)\s+"
+    r"\b(?:with|along\s+with|together\s+with|accompanied\s+by|packed|took|brought|and)\s+(?:his|her|their)\s+"
     r"(?P<list>(?:[\w-]+\s*,?\s*(?:and\s+)?){1,10})",
     re.I,
 )
@@ -130,6 +151,21 @@ def _companions(text: str, start: int, end: int) -> list[Found]:
     return out
 
 
+def _conjoined(text: str, found: list[Found]) -> list[Found]:
+    """'two soldiers and a civilian', 'the parents and their three children': people joined by 'and' add up."""
+    people = sorted((f for f in found if f.rule in ("count_noun", "singular", "group_noun") and f.value[0]),
+                    key=lambda f: f.start)
+    out = []
+    for left, right in itertools.pairwise(people):
+        between = text[left.end : right.start]
+        if re.fullmatch(r"\s*(?:,\s*)?and\s+(?:(?:his|her|their)\s+)?", between, re.I) or re.fullmatch(
+            r"\s+and\s+", between
+        ):
+            total = int(left.value[0]) + int(right.value[0])
+            out.append(Found((total, None, None), left.start, right.end, "conjoined", text[left.start : right.end]))
+    return out
+
+
 def group_sizes(text: str, start: int, end: int) -> list[Found]:
     """Counts of people in text[start:end]: value is (size, min, max)."""
     found: list[Found] = []
@@ -146,7 +182,8 @@ def group_sizes(text: str, start: int, end: int) -> list[Found]:
     for phrase, (low, high) in lex.vague_counts.items():
         if phrase in ("a group of", "many"):
             continue
-        for m in re.finditer(rf"\b{re.escape(phrase)}\s+(?:[\w-]+\s+){{0,3}}?(?:people|\w+s)\b", text[start:end], re.I):
+        plural = _nouns()[0]
+        for m in re.finditer(rf"\b{re.escape(phrase)}\s+{_ADJ}(?:{plural})\b", text[start:end], re.I):
             found.append(Found((None, low, high), start + m.start(), start + m.end(), "vague_count", m.group(0)))
     for m in _VAGUE_MORE.finditer(text, start, end):
         n = _number(m.group("n"))
@@ -168,8 +205,12 @@ def group_sizes(text: str, start: int, end: int) -> list[Found]:
                 text[titled[0].start() : titled[1].end()],
             )
         )
-    for m in _SINGULAR.finditer(text, start, end):
+    for m in _singular_pattern().finditer(text, start, end):
         found.append(Found((1, None, None), m.start(), m.end(), "singular", m.group(0)))
+    for m in _group_noun_pattern().finditer(text, start, end):
+        n = lexicon().group_nouns[m.group("noun").lower()]
+        found.append(Found((n, None, None), m.start(), m.end(), "group_noun", m.group(0)))
+    found.extend(_conjoined(text, found))
     if titled:
         found.append(Found((1, None, None), titled[0].start(), titled[0].end(), "named_person", titled[0].group(0)))
     return sorted(found, key=lambda f: f.start)
@@ -276,24 +317,38 @@ def destinations(text: str, start: int, end: int, origin: str | None) -> list[Fo
     return sorted(out, key=lambda f: f.start)
 
 
+@cache
+def _person_after_demonym() -> re.Pattern[str]:
+    nouns = sorted((n for n in lexicon().person_nouns), key=len, reverse=True)
+    extra = ["nationals?", "citizens?", "defectors?", "pilots?", "team", "national\\s+team", "squad", "club",
+             "delegation", "air\\s+force", "army", "navy", "military", "crew", "couple", "family", "families"]
+    alternatives = "|".join([re.escape(n) for n in nouns] + extra)
+    return re.compile(rf"^\s+(?:[\w'\",-]+\s+){{0,3}}?(?:{alternatives})\b", re.I)
+
+
+_POSSESSIVE_COUNTRY = re.compile(
+    r"^'s\s+(?:[\w'-]+\s+){0,3}?(?:team|squad|club|army|air\s+force|navy|military|border\s+guards?|soldiers|"
+    r"embassy|delegation|national|under-\d+|diplomats?|workers|athletes|players)\b",
+    re.I,
+)
+
+
 def origins(text: str, start: int, end: int) -> list[Found]:
-    """Countries people came from: demonyms of the people ('North Korean soldier') and 'from North Korea'."""
+    """Countries people came from, best first: a demonym on the people themselves ('North Korean soldiers',
+    'Eritreans'), a possessive ('Cuba's national team'), then 'from <country>'."""
     gaz = gazetteer()
-    out = []
+    ranked: list[tuple[int, Found]] = []
     for hit in gaz.find(text, start, end):
+        after = text[hit.end : hit.end + 60]
         if hit.kind == "demonym":
-            after = text[hit.end : hit.end + 40]
-            if re.match(
-                r"\s+(?:authorities|government|officials?|military|police|coast\s*guard|side|media|"
-                r"state|navy|army|embassy|ministry|leader|regime|army's)\b",
-                after,
-                re.I,
-            ):
-                continue
-            out.append(Found(hit.value, hit.start, hit.end, "demonym", hit.text))
+            plural_people = hit.text.endswith("s") and not hit.text.endswith("ss")
+            if plural_people or _person_after_demonym().match(after):
+                ranked.append((0, Found(hit.value, hit.start, hit.end, "demonym", hit.text)))
+        elif hit.kind == "country" and _POSSESSIVE_COUNTRY.match(after):
+            ranked.append((1, Found(hit.value, hit.start, hit.end, "possessive_country", hit.text)))
     for m in lexicon().origin_patterns.finditer(text[start:end]):
         country, _p, _c = _resolve_place_name(m.group("place"), None)
         if country:
             s = start + m.start("place")
-            out.append(Found(country, s, s + len(m.group("place")), "from_country", m.group("place")))
-    return sorted(out, key=lambda f: f.start)
+            ranked.append((2, Found(country, s, s + len(m.group("place")), "from_country", m.group("place"))))
+    return [f for _, f in sorted(ranked, key=lambda r: (r[0], r[1].start))]

@@ -58,9 +58,10 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         ("season_year", rf"\b{_MOD}(?P<season>spring|summer|autumn|fall|winter)\s+(?:of\s+)?{_YEAR}\b"),
         ("month_day", rf"\b{_MONTH}\s+{_DAY}\b(?!\s*(?:,\s*)?\d)"),
         ("day_month", rf"\b{_DAY}\s+(?:of\s+)?{_MONTH}\b"),
-        ("yesterday", r"\b(?P<rel>the\s+day\s+before\s+yesterday|yesterday|last\s+night|today|tonight)\b"),
+        ("yesterday", r"\b(?P<rel>the\s+day\s+before\s+yesterday|yesterday|last\s+night|today|tonight|earlier\s+today|this\s+(?:morning|afternoon|evening))\b"),
         ("last_weekday", rf"\b(?:last|this\s+past|past)\s+{_WEEKDAY}{_PART}\b"),
         ("weekday", rf"\b(?:on\s+)?(?:(?:early|late)\s+(?:on\s+)?)?{_WEEKDAY}{_PART}\b"),
+        ("past_span", r"\b(?:in|within|over|during)\s+the\s+(?:last|past)\s+(?P<unit>week|month|year)\b"),
         ("last_week", r"\b(?P<rel>last\s+week(?:end)?|the\s+previous\s+week|earlier\s+this\s+week|this\s+week)\b"),
         (
             "this_month",
@@ -213,6 +214,9 @@ def _resolve(rule: str, m: re.Match[str], ref: date | None, previous: DateWindow
     if rule == "weekday":
         delta = (ref.weekday() - WEEKDAYS[g["weekday"]]) % 7
         return _day(ref - timedelta(days=delta))
+    if rule == "past_span":
+        days = {"week": 7, "month": 31, "year": 365}[g["unit"]]
+        return DateWindow(ref - timedelta(days=days), ref, g["unit"])
     if rule == "last_week":
         rel = re.sub(r"\s+", " ", g["rel"])
         monday = ref - timedelta(days=ref.weekday())

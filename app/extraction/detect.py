@@ -8,6 +8,7 @@ incidents.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -53,8 +54,28 @@ def segments(doc: Document, sentence: Sentence, dates: list[DateMention]) -> lis
             r",\s*when\b", doc.text[d.end : d.end + 8]
         ):
             cuts.append(clause_start)
+    cuts.extend(_cuts_between_dates(doc, sentence, dates))
     bounds = [sentence.start, *sorted(set(cuts)), sentence.end]
-    return [Segment(sentence, s, e) for s, e in zip(bounds, bounds[1:], strict=False) if doc.text[s:e].strip()]
+    return [Segment(sentence, s, e) for s, e in itertools.pairwise(bounds) if doc.text[s:e].strip()]
+
+
+_CLAUSE_BOUNDARY = re.compile(r",\s+|\s+(?:who|which|when|after|before|and|but|while)\s+", re.IGNORECASE)
+
+
+def _cuts_between_dates(doc: Document, sentence: Sentence, dates: list[DateMention]) -> list[int]:
+    """'A man who crossed north on Saturday was a defector who had come south in November 2020': two events."""
+    event_dates = [d for d in dates if not d.reporting and d.window is not None]
+    cuts = []
+    for first, second in itertools.pairwise(event_dates):
+        assert first.window is not None and second.window is not None
+        if first.window.overlaps(second.window):
+            continue
+        boundaries = list(_CLAUSE_BOUNDARY.finditer(doc.text, first.end, second.start))
+        if boundaries:
+            cut = boundaries[-1].start()
+            if find_trigger(doc.text, cut, second.end + 1) is not None:
+                cuts.append(cut)
+    return cuts
 
 
 def find_trigger(text: str, start: int, end: int) -> tuple[Found, float] | None:

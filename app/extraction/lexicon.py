@@ -56,6 +56,7 @@ class Lexicon:
     number_words: dict[str, int]
     vague_counts: dict[str, tuple[int | None, int | None]]
     person_nouns: dict[str, str | None]
+    group_nouns: dict[str, int]
     actor_context: dict[str, re.Pattern[str]]
     actor_priority: tuple[str, ...]
     method_cues: dict[str, re.Pattern[str]]
@@ -90,6 +91,7 @@ def lexicon() -> Lexicon:
         number_words=dict(data["number_words"]),
         vague_counts={k: (v[0], v[1]) for k, v in _public(data["vague_counts"]).items()},
         person_nouns=_public(data["person_nouns"]),
+        group_nouns=_public(data["group_nouns"]),
         actor_context={k: _compile(v) for k, v in _public(data["actor_context"]).items()},
         actor_priority=tuple(data["actor_priority"]),
         method_cues={k: _compile(v) for k, v in _public(data["method_cues"]).items()},

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 from app.extraction import attributes as attrs
 from app.extraction import detect
 from app.extraction.assemble import MentionInfo, article_origin, build, group
 from app.extraction.dates import DateMention, find_dates
 from app.extraction.prepare import prepare
-from app.extraction.types import ArticleInput, DateWindow, Document, ExtractedIncident, Found
+from app.extraction.types import ArticleInput, DateWindow, Document, ExtractedIncident, Found, Sentence
 
 # Longer texts are cut here: an article of defection news is a few KB, and the cap keeps a pathological input
 # (megabytes of one run-on "sentence") from costing more than a bounded amount of work.
@@ -28,11 +30,21 @@ def _dates(doc: Document) -> dict[int, list[DateMention]]:
     return by_sentence
 
 
-def _mentions(doc: Document, dates: dict[int, list[DateMention]]) -> list[MentionInfo]:
+def _is_headline(doc: Document, sentence: Sentence, title: str | None) -> bool:
+    """Headlines restate the main incident in the present tense; they support it but never found one."""
+    text = sentence.text.strip()
+    if title and text.lower() == title.strip().lower():
+        return True
+    return sentence.paragraph <= 2 and len(text) <= 160 and not re.search(r"""[.!?"':;]$""", text)
+
+
+def _mentions(doc: Document, dates: dict[int, list[DateMention]], title: str | None) -> list[MentionInfo]:
     out: list[MentionInfo] = []
+    headlines: list[MentionInfo] = []
     for sentence in doc.sentences:
         if sentence.is_caption:
             continue
+        headline = _is_headline(doc, sentence, title)
         sentence_dates = dates[sentence.index]
         segments = detect.segments(doc, sentence, sentence_dates)
         for seg_index, seg in enumerate(segments):
@@ -44,7 +56,12 @@ def _mentions(doc: Document, dates: dict[int, list[DateMention]]) -> list[Mentio
             anaphoric = seg_index == 0 and detect.is_anaphoric(seg_text)
             if trigger is not None:
                 found, strength = trigger
-                strength -= detect.generic_penalty(seg_text)
+                precise_date = any(
+                    not d.reporting and not d.since and d.window and d.window.precision != "year" for d in seg_dates
+                )
+                # A sentence with a precise date is about one event even when it also carries a generic phrase
+                # ("guards shot a man trying to cross last Saturday, under orders to fire on anyone who...").
+                strength -= detect.generic_penalty(seg_text) * (0.5 if precise_date else 1.0)
                 if any(not d.reporting and not d.since and d.window for d in seg_dates):
                     strength += 0.1
                 if any(s.value[0] is not None and s.value[0] < 100 and s.rule != "singular" for s in sizes):
@@ -83,7 +100,7 @@ def _mentions(doc: Document, dates: dict[int, list[DateMention]]) -> list[Mentio
                         support=True,
                     )
                 )
-    return out
+    return out + headlines
 
 
 def extract(article: ArticleInput) -> list[ExtractedIncident]:
@@ -95,7 +112,7 @@ def extract(article: ArticleInput) -> list[ExtractedIncident]:
         return []
     doc = prepare(text, article.published)
     dates = _dates(doc)
-    mentions = _mentions(doc, dates)
+    mentions = _mentions(doc, dates, article.title)
     if not any(not m.support for m in mentions):
         return []
     drafts = group(mentions)

@@ -162,6 +162,8 @@ def _ends_with_abbreviation(text: str, dot: int) -> bool:
         return False
     word = match.group(1)
     bare = word.rstrip(".").lower()
+    if bare in ("a.m", "p.m"):  # "at 3:15 p.m. When one of..." ends a sentence
+        return False
     if "." in word.rstrip("."):  # U.S., U.N., D.P.R.K.
         return True
     if len(bare) == 1 and word[0].isupper():  # an initial
