@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import date
 
 from app.extraction import attributes as attrs
 from app.extraction.dates import DateMention
@@ -42,6 +43,7 @@ class MentionInfo:
     places: list[GazetteerHit]
     new_event: bool
     anaphoric: bool
+    destinations: tuple[str, ...] = ()
     support: bool = False
     headline: bool = False
 
@@ -80,7 +82,13 @@ class Draft:
         for m in self.mentions:
             if not m.support and m.event_date and m.event_date.window:
                 return m.event_date.window
+        for m in self.mentions:
+            if m.event_date and m.event_date.window:
+                return m.event_date.window
         return None
+
+    def destinations(self) -> set[str]:
+        return {d for m in self.mentions if not m.support for d in m.destinations}
 
     def has_unresolved_date(self) -> bool:
         return any(m.event_date is not None and m.event_date.window is None for m in self.mentions if not m.support)
@@ -110,7 +118,12 @@ def _compatible(draft: Draft, m: MentionInfo) -> tuple[bool, int]:
             agree += 1
         elif (m_date.window is None) != (d_window is None and not draft.has_unresolved_date()):
             pass
-    size, d_size = m.explicit_size, draft.size()
+    size, d_size = (None if m.anaphoric else m.explicit_size), draft.size()
+    if m.destinations and draft.destinations():
+        if set(m.destinations) & draft.destinations():
+            agree += 1
+        else:
+            return False, 0
     if d_size is None and size is not None and size.rule in ("group_of", "count_noun") and size.value[0] != 1:
         singles = [s for x in draft.mentions if not x.support for s in x.sizes if s.rule == "singular"]
         if singles and all(x.explicit_size is None for x in draft.mentions if not x.support):
@@ -133,7 +146,13 @@ def _compatible(draft: Draft, m: MentionInfo) -> tuple[bool, int]:
     return True, agree
 
 
-def group(mentions: list[MentionInfo]) -> list[Draft]:
+def _is_background_date(m: MentionInfo, published: date | None) -> bool:
+    """A date well before publication marks an earlier incident told as background."""
+    d = m.event_date
+    return bool(published and d and d.window and d.window.end and (published - d.window.end).days > 60)
+
+
+def group(mentions: list[MentionInfo], published: date | None = None) -> list[Draft]:
     drafts: list[Draft] = []
     last: Draft | None = None
     for m in mentions:
@@ -352,7 +371,7 @@ def _foreign_or_agent(text: str, noun: Found) -> bool:
     """'spotted by South Korean soldiers', 'Chinese police': people who are not the ones escaping."""
     before = text[max(0, noun.start - 40) : noun.start]
     return bool(
-        re.search(r"\b(?:by|of\s+the|from\s+the)\s+(?:[\w-]+\s+){0,3}$", before, re.I)
+        re.search(r"\bby\s+(?:[\w-]+\s+){0,3}$", before, re.I)
         or re.search(
             r"\b(?:South\s+Korean|Chinese|Russian|American|U\.S\.|UN|Thai|Japanese|rescue|search)\s+"
             r"(?:[\w-]+\s+){0,2}$",

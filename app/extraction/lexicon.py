@@ -126,13 +126,15 @@ class Gazetteer:
         hits: list[GazetteerHit] = []
         i = 0
         while i < len(tokens):
-            if not text[tokens[i][0]].isupper():
-                i += 1
-                continue
+            # Names are capitalised; only multi-word border features are also written in lower case
+            # ("the sea border", "the demilitarized zone").
+            capitalised = text[tokens[i][0]].isupper()
             for n in range(min(self.max_tokens, len(tokens) - i), 0, -1):
+                if not capitalised and n < 2:
+                    continue
                 key = " ".join(t[2] for t in tokens[i : i + n])
                 found = self.lookup(key)
-                if found is not None:
+                if found is not None and (capitalised or found[0] == "crossing"):
                     s, e = tokens[i][0], tokens[i + n - 1][1]
                     hits.append(GazetteerHit(s, e, text[s:e], found[0], found[1]))
                     i += n

@@ -69,34 +69,36 @@ def _mentions(doc: Document, dates: dict[int, list[DateMention]], title: str | N
                 if places:
                     strength += 0.05
                 if strength >= detect.MENTION_FLOOR:
-                    out.append(
-                        MentionInfo(
-                            seg.start,
-                            seg.end,
-                            found,
-                            strength,
-                            seg_dates,
-                            sizes,
-                            places,
-                            detect.is_new_event_cue(seg_text),
-                            anaphoric,
-                        )
+                    mention = MentionInfo(
+                        start=seg.start,
+                        end=seg.end,
+                        trigger=found,
+                        strength=strength,
+                        dates=seg_dates,
+                        sizes=sizes,
+                        places=places,
+                        new_event=detect.is_new_event_cue(seg_text),
+                        anaphoric=anaphoric,
+                        destinations=tuple(f.value for f in attrs.destinations(doc.text, seg.start, seg.end, None)),
+                        support=headline,
+                        headline=headline,
                     )
+                    (headlines if headline else out).append(mention)
                     continue
-            if anaphoric and out:
+            if anaphoric and out and not headline:
                 # "The six were on night duty on the 2nd...": no escape verb, but it speaks of an incident already
                 # found, so its specifics (a narrower date, a place, arms) may fill in that incident.
                 out.append(
                     MentionInfo(
-                        seg.start,
-                        seg.end,
-                        Found(None, seg.start, seg.start, "anaphora", ""),
-                        0.0,
-                        seg_dates,
-                        sizes,
-                        places,
-                        False,
-                        True,
+                        start=seg.start,
+                        end=seg.end,
+                        trigger=Found(None, seg.start, seg.start, "anaphora", ""),
+                        strength=0.0,
+                        dates=seg_dates,
+                        sizes=sizes,
+                        places=places,
+                        new_event=False,
+                        anaphoric=True,
                         support=True,
                     )
                 )
@@ -115,6 +117,6 @@ def extract(article: ArticleInput) -> list[ExtractedIncident]:
     mentions = _mentions(doc, dates, article.title)
     if not any(not m.support for m in mentions):
         return []
-    drafts = group(mentions)
+    drafts = group(mentions, doc.published)
     origin = article_origin(doc, mentions)
     return [build(doc, draft, origin) for draft in drafts]

@@ -64,9 +64,12 @@ class DateWindow:
     end: date | None
     precision: str | None  # day | week | month | year
 
-    def overlaps(self, other: DateWindow, slack_days: int = 1) -> bool:
+    def overlaps(self, other: DateWindow, slack_days: int | None = None) -> bool:
+        """Whether the windows share a day; day-precise windows get one day of slack (time zones, night-time)."""
         if not (self.start and self.end and other.start and other.end):
             return True
+        if slack_days is None:
+            slack_days = 1 if self.precision == other.precision == "day" else 0
         return (self.start - other.end).days <= slack_days and (other.start - self.end).days <= slack_days
 
     @property
