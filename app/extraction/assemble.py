@@ -319,7 +319,8 @@ class _Builder:
         subject = [f for f in nouns if f.start < subject_end and not _foreign_or_agent(self.doc.text, f)]
         pool = subject or [f for f in self.each(attrs.actors, core=True) if not _foreign_or_agent(self.doc.text, f)]
         if not pool:
-            return None
+            # Someone escaped, and nothing says they were a soldier, diplomat, athlete...: a civilian.
+            return lex.actor_default
         categories = {f.value for f in pool}
         for category in lex.actor_priority:
             if category in categories:

@@ -30,9 +30,13 @@ def _nouns() -> tuple[str, str]:
     plurals = [n for n in nouns if n.endswith(plural_like)]
     singulars = [n for n in nouns if not n.endswith(plural_like) or n.endswith(("ss", "us"))]
     demonym_plurals = [d for d in sorted(gazetteer().demonyms, key=len, reverse=True) if d.endswith("s")]
-    plural = "|".join(re.escape(n) for n in [*plurals, *demonym_plurals, "defections", "desertions",
-                                              "crew members", "family members", "relatives"])
-    singular = "|".join(re.escape(n) for n in [*singulars, "solder", "serviceman", "pilot", "defector", "escapee"])
+    def alternation(words: list[str]) -> str:
+        # Multi-word nouns may be broken over a line in scraped text ("16 North\nKoreans").
+        return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in words)
+
+    plural = alternation([*plurals, *demonym_plurals, "defections", "desertions", "crew members", "family members",
+                          "relatives"])
+    singular = alternation([*singulars, "solder", "serviceman", "pilot", "defector", "escapee"])
     return plural, singular
 
 
@@ -151,6 +155,13 @@ def _companions(text: str, start: int, end: int) -> list[Found]:
     return out
 
 
+_BROUGHT = re.compile(
+    r"\b(?:packed|took|brought|flew|carried|smuggled|picked\s+up)\s+(?P<n>\d{1,2}|[a-z]+)\s+(?:[\w-]+\s+){0,2}?"
+    r"(?:relatives|family\s+members|passengers|people|children|friends|others)\b",
+    re.I,
+)
+
+
 def _conjoined(text: str, found: list[Found]) -> list[Found]:
     """'two soldiers and a civilian', 'the parents and their three children': people joined by 'and' add up."""
     people = sorted((f for f in found if f.rule in ("count_noun", "singular", "group_noun") and f.value[0]),
@@ -178,6 +189,10 @@ def group_sizes(text: str, start: int, end: int) -> list[Found]:
                 continue
             found.append(Found((n, None, None), m.start(), m.end(), rule, m.group(0)))
     found.extend(_companions(text, start, end))
+    for m in _BROUGHT.finditer(text, start, end):
+        n = _number(m.group("n"))
+        if n is not None and n < 100:
+            found.append(Found((n + 1, None, None), m.start(), m.end(), "companions", m.group(0)))
     lex = lexicon()
     for phrase, (low, high) in lex.vague_counts.items():
         if phrase in ("a group of", "many"):

@@ -194,6 +194,12 @@ def _resolve(rule: str, m: re.Match[str], ref: date | None, previous: DateWindow
     if ref is None:
         if rule in ("anaphoric_year", "anaphoric_day") and previous is not None:
             return _anaphoric(g["rel"], previous)
+        if rule in ("month_day", "day_month") and previous is not None and previous.start is not None:
+            # No publication date, but the text just gave a full date: "On May 23, 1996 ... on May 9" is 1996.
+            try:
+                return _day(date(previous.start.year, MONTHS[g["month"]], int(g["day"])))
+            except ValueError:
+                return None
         return None
     if rule in ("month_day", "day_month"):
         return _day(_latest_month_day(MONTHS[g["month"]], int(g["day"]), ref))
@@ -320,10 +326,12 @@ def find_dates(text: str, start: int, end: int, ref: date | None, previous: Date
         window = _resolve(rule, m, ref, previous)
         before = text[max(0, s - 60) : s]
         reporting = bool(_REPORTING_BEFORE.search(before)) or bool(_DATELINE_AFTER.match(text[e : e + 20]))
+        # "since <date>" and "in the past week" bound a period; they do not date an event.
         since = (
             bool(re.search(r"\bsince\s+(?:the\s+)?$", before, re.IGNORECASE))
             or (m.groupdict().get("prep") or "").lower() == "since"
-        )
+            or rule == "past_span"
+        ) and not re.match(r",\s*when\b", text[e : e + 8])
         out.append(DateMention(s, e, text[s:e], rule, window, reporting, since))
         if window is not None and not reporting:
             previous = window

@@ -96,7 +96,7 @@ def find_trigger(text: str, start: int, end: int) -> tuple[Found, float] | None:
             if rule not in ("caught_trying", "attempt") and (
                 _NON_FINITE_BEFORE.search(before) or _INFINITIVE_BEFORE.search(before)
             ):
-                value *= 0.55
+                value *= 0.45
             if lex.relative_clause.search(before):
                 value *= 0.75
             if best is None or value > best[1]:

@@ -59,6 +59,7 @@ class Lexicon:
     group_nouns: dict[str, int]
     actor_context: dict[str, re.Pattern[str]]
     actor_priority: tuple[str, ...]
+    actor_default: str
     method_cues: dict[str, re.Pattern[str]]
     method_priority: tuple[str, ...]
     armed_true: re.Pattern[str]
@@ -94,6 +95,7 @@ def lexicon() -> Lexicon:
         group_nouns=_public(data["group_nouns"]),
         actor_context={k: _compile(v) for k, v in _public(data["actor_context"]).items()},
         actor_priority=tuple(data["actor_priority"]),
+        actor_default=data["actor_default"],
         method_cues={k: _compile(v) for k, v in _public(data["method_cues"]).items()},
         method_priority=tuple(data["method_priority"]),
         armed_true=_compile(data["armed_true"]),
