@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import json
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from app.core import migrate
 from app.core.config import get_settings
-from app.core.db import get_engine
+from app.core.db import dispose_engines, get_engine
+from app.ingestion.store import IngestOutcome
 
 cli = typer.Typer(
     name="defections",
@@ -30,12 +31,26 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Port to listen on (default: PORT setting).")] = None,
     workers: Annotated[int | None, typer.Option(min=1, help="Worker processes (default: WORKERS setting).")] = None,
     reload: Annotated[bool, typer.Option(help="Restart on code changes (development only).")] = False,
+    load_samples: Annotated[
+        bool | None,
+        typer.Option(
+            "--load-samples/--no-load-samples",
+            help="Ingest the bundled sample articles first (default: LOAD_SAMPLES setting). Safe to repeat.",
+        ),
+    ] = None,
 ) -> None:
-    """Upgrade the database to the latest schema, then serve the API with uvicorn."""
+    """Upgrade the database to the latest schema (and load samples if asked), then serve the API with uvicorn."""
     import uvicorn
 
     settings = get_settings()
     migrate.upgrade(settings.database_url)
+    if settings.load_samples if load_samples is None else load_samples:
+        from app.ingestion.samples import load_samples as ingest_samples
+
+        outcomes = ingest_samples(get_engine(settings), max_chars=settings.max_article_chars)
+        new = sum(o.status == "new" for o in outcomes)
+        typer.echo(f"samples: {new} new, {sum(o.status == 'unchanged' for o in outcomes)} already stored")
+        dispose_engines()  # uvicorn workers are new processes; do not hand them this process's connections
     uvicorn.run(
         "app.main:app",
         host=host or settings.host,
@@ -47,7 +62,7 @@ def serve(
     )
 
 
-class OutputFormat(str, Enum):
+class OutputFormat(StrEnum):
     jsonl = "jsonl"
     json = "json"
     table = "table"
@@ -64,7 +79,7 @@ def extract(
     from app.extraction import extract as run_extraction
     from app.ingestion.readers import ReadError, read_path
 
-    results: list[dict[str, object]] = []
+    results: list[dict[str, Any]] = []
     failures = 0
     for path in files:
         for item in read_path(path):
@@ -85,7 +100,7 @@ def extract(
     raise typer.Exit(1 if failures else 0)
 
 
-def _print_table(results: list[dict[str, object]]) -> None:
+def _print_table(results: list[dict[str, Any]]) -> None:
     from rich.console import Console
     from rich.table import Table
 
@@ -111,6 +126,103 @@ def _print_table(results: list[dict[str, object]]) -> None:
                 f"{rec['confidence']:.2f}",
             )
     Console().print(table)
+
+
+@cli.command()
+def ingest(
+    sources: Annotated[
+        list[str],
+        typer.Argument(help="Files, directories (recursive), http(s) URLs, RSS/Atom feed URLs, or - for stdin."),
+    ],
+    publisher: Annotated[str | None, typer.Option("--source", help="Publisher name for every article.")] = None,
+    published: Annotated[
+        str | None, typer.Option("--published", help="Publication date (YYYY-MM-DD) for every article.")
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Ingest articles: extract their incidents and store them, merging reports of the same incident.
+
+    Exit status: 0 when every source was stored (or already was), 1 when some failed, 2 for usage errors.
+    """
+    import sys
+    import time
+
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from app.ingestion.readers import ReadError, parse_published
+    from app.ingestion.sources import expand, settings_fetcher
+    from app.ingestion.store import Ingestor, IngestOutcome
+
+    published_date = None
+    if published is not None:
+        published_date = parse_published(published)
+        if published_date is None:
+            raise typer.BadParameter(f"not a date: {published!r} (use YYYY-MM-DD)", param_hint="--published")
+    settings = get_settings()
+    migrate.upgrade(settings.database_url)
+    ingestor = Ingestor(get_engine(settings), max_chars=settings.max_article_chars)
+    err = Console(stderr=True)
+    outcomes: list[IngestOutcome] = []
+    started = time.perf_counter()
+    progress = Progress(
+        TextColumn("[bold]ingesting"),
+        BarColumn(bar_width=None),
+        TextColumn("{task.completed} articles, {task.fields[rate]:.0f}/s, {task.fields[incidents]} incidents"),
+        TimeElapsedColumn(),
+        console=err,
+        disable=quiet or not err.is_terminal,
+    )
+    with progress:
+        task = progress.add_task("ingest", total=None, rate=0.0, incidents=0)
+        found = 0
+        for item in expand(sources, fetcher=settings_fetcher(settings), stdin=sys.stdin.buffer):
+            if isinstance(item, ReadError):
+                outcome = IngestOutcome(item.source, "failed", reason=item.reason)
+            else:
+                outcome = ingestor.ingest(item, source=publisher, published=published_date)
+            outcomes.append(outcome)
+            found += len(outcome.new_incidents) + len(outcome.merged_incidents)
+            elapsed = max(time.perf_counter() - started, 1e-9)
+            progress.update(task, advance=1, rate=len(outcomes) / elapsed, incidents=found)
+    _print_ingest_summary(outcomes, time.perf_counter() - started)
+    raise typer.Exit(1 if any(o.status == "failed" for o in outcomes) else 0)
+
+
+def _print_ingest_summary(outcomes: list[IngestOutcome], seconds: float) -> None:
+    counts = {status: sum(o.status == status for o in outcomes) for status in ("new", "unchanged", "updated", "failed")}
+    new_incidents = sum(len(o.new_incidents) for o in outcomes)
+    joined = sum(len(o.merged_incidents) for o in outcomes)
+    typer.echo(
+        f"{len(outcomes)} sources in {seconds:.1f} s: {counts['new']} new, {counts['unchanged']} unchanged, "
+        f"{counts['updated']} updated, {counts['failed']} failed; "
+        f"{new_incidents} new incidents, {joined} reports merged into known incidents"
+    )
+    for outcome in outcomes:
+        if outcome.status == "failed":
+            typer.echo(f"failed: {outcome.source}: {outcome.reason}", err=True)
+
+
+@cli.command()
+def reextract(
+    all_articles: Annotated[
+        bool, typer.Option("--all", help="Re-extract every article, not only those from older extractor versions.")
+    ] = False,
+) -> None:
+    """Re-run the current extractor over stored articles, rebuilding reports and merges (curated fields kept)."""
+    from app.extraction import EXTRACTOR_VERSION
+    from app.ingestion.store import Ingestor
+
+    settings = get_settings()
+    migrate.upgrade(settings.database_url)
+    outcomes = Ingestor(get_engine(settings), max_chars=settings.max_article_chars).reextract(
+        only_outdated=not all_articles
+    )
+    failed = [o for o in outcomes if o.status == "failed"]
+    typer.echo(f"re-extracted {len(outcomes) - len(failed)} articles with extractor {EXTRACTOR_VERSION}")
+    for outcome in failed:
+        typer.echo(f"failed: {outcome.source}: {outcome.reason}", err=True)
+    raise typer.Exit(1 if failed else 0)
 
 
 @db_cli.command("upgrade")

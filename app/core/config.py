@@ -31,6 +31,17 @@ class Settings(BaseSettings):
     load_samples: bool = Field(
         default=False, description="Ingest the bundled sample articles at start-up when the database has none."
     )
+    max_article_chars: int = Field(
+        default=500_000, ge=1_000, description="Longest article text accepted for ingestion, in characters."
+    )
+    fetch_timeout_s: float = Field(default=10.0, gt=0, le=120, description="Timeout for fetching an article URL.")
+    fetch_max_bytes: int = Field(default=5_000_000, ge=10_000, description="Largest download accepted from a URL.")
+    fetch_max_redirects: int = Field(default=5, ge=0, le=20, description="Redirects followed when fetching a URL.")
+    fetch_allow_hosts: str = Field(
+        default="",
+        description="Comma-separated hosts, IPs or CIDR networks that URL fetching may reach even though they are "
+        "loopback, private, link-local or otherwise internal (refused by default).",
+    )
     api_key: SecretStr | None = Field(
         default=None, description="Bootstrap API key accepted for write endpoints (in addition to stored keys)."
     )

@@ -48,6 +48,20 @@ class RawArticle:
     published: date | None = None
     published_raw: str | None = None
 
+    def with_defaults(self, **values: Any) -> RawArticle:
+        """Fill in metadata the article itself lacks (a feed's title and date, the fetched URL)."""
+        updates: dict[str, Any] = {}
+        for name, value in values.items():
+            if value in (None, ""):
+                continue
+            if name == "published_raw":
+                if self.published is None:
+                    updates["published"] = parse_published(value)
+                    updates["published_raw"] = str(value)
+            elif getattr(self, name) in (None, ""):
+                updates[name] = value
+        return replace(self, **updates) if updates else self
+
     def to_input(self, *, default_id: str | None = None) -> ArticleInput:
         return ArticleInput(
             text=self.text,
