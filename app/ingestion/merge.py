@@ -183,7 +183,7 @@ def canonical(reports: Sequence[ReportView]) -> dict[str, Any]:
         out["group_size_max"] = min(highs) if highs else None
 
     locations: list[dict[str, Any]] = [r.record["location"] for r in reports if r.record.get("location")]
-    best: dict[str, Any] | None = max(locations, key=lambda loc: KIND_RANK.get(loc.get("kind"), 0), default=None)
+    best: dict[str, Any] | None = max(locations, key=lambda loc: KIND_RANK.get(str(loc.get("kind")), 0), default=None)
     out.update(
         location_name=best.get("name") if best else None,
         location_kind=best.get("kind") if best else None,
