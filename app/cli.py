@@ -23,6 +23,8 @@ cli = typer.Typer(
 )
 db_cli = typer.Typer(help="Manage the database schema (Alembic migrations).", no_args_is_help=True)
 cli.add_typer(db_cli, name="db")
+keys_cli = typer.Typer(help="Manage API keys for the write endpoints.", no_args_is_help=True)
+cli.add_typer(keys_cli, name="keys")
 
 
 @cli.command()
@@ -58,7 +60,8 @@ def serve(
         workers=None if reload else (workers or settings.workers),
         reload=reload,
         log_level=settings.log_level.lower(),
-        proxy_headers=True,
+        proxy_headers=settings.proxy_headers,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
     )
 
 
@@ -223,6 +226,49 @@ def reextract(
     for outcome in failed:
         typer.echo(f"failed: {outcome.source}: {outcome.reason}", err=True)
     raise typer.Exit(1 if failed else 0)
+
+
+@keys_cli.command("create")
+def keys_create(name: Annotated[str, typer.Argument(help="A name for the client using the key.")]) -> None:
+    """Create an API key and print it once; only its hash is stored."""
+    from app.core.security import ApiKeyError, create_key
+
+    settings = get_settings()
+    migrate.upgrade(settings.database_url)
+    try:
+        key = create_key(get_engine(settings), name)
+    except ApiKeyError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(key)
+    typer.echo("Store this key now: it cannot be shown again.", err=True)
+
+
+@keys_cli.command("list")
+def keys_list() -> None:
+    """List API keys (name, prefix, created, revoked); never the keys themselves."""
+    from app.core.security import list_keys
+
+    settings = get_settings()
+    migrate.upgrade(settings.database_url)
+    for key in list_keys(get_engine(settings)):
+        state = f"revoked {key.revoked_at:%Y-%m-%d %H:%M}" if key.revoked_at else "active"
+        typer.echo(f"{key.name}\t{key.prefix}...\tcreated {key.created_at:%Y-%m-%d %H:%M}\t{state}")
+
+
+@keys_cli.command("revoke")
+def keys_revoke(name: Annotated[str, typer.Argument(help="The name of the key to revoke.")]) -> None:
+    """Revoke an API key; requests using it fail from the next one on."""
+    from app.core.security import ApiKeyError, revoke_key
+
+    settings = get_settings()
+    migrate.upgrade(settings.database_url)
+    try:
+        revoke_key(get_engine(settings), name)
+    except ApiKeyError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"revoked {name}")
 
 
 @db_cli.command("upgrade")

@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Request
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from app.core.config import Settings, get_settings
 from app.core.db import get_engine, read_session
+from app.core.errors import ProblemError
+from app.core.security import Principal, authenticate
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
@@ -28,3 +30,45 @@ def get_session(engine: EngineDep) -> Iterator[Session]:
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
+
+_UNAUTHORIZED = {"WWW-Authenticate": 'Bearer realm="defections-api"'}
+
+
+def _presented_key(request: Request) -> str | None:
+    authorization = request.headers.get("authorization", "")
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        return token.strip()
+    return request.headers.get("x-api-key") or None
+
+
+def require_key(request: Request, session: SessionDep, settings: SettingsDep) -> Principal:
+    """The caller's identity from `Authorization: Bearer <key>` or `X-API-Key`; 401 when missing, unknown or
+    revoked."""
+    presented = _presented_key(request)
+    if presented is None:
+        raise ProblemError(
+            401,
+            "This endpoint needs an API key (Authorization: Bearer <key> or X-API-Key).",
+            slug="unauthorized",
+            headers=_UNAUTHORIZED,
+        )
+    bootstrap = settings.api_key.get_secret_value() if settings.api_key else None
+    principal = authenticate(session, presented, bootstrap=bootstrap)
+    if principal is None:
+        raise ProblemError(
+            401, "The API key is not valid or has been revoked.", slug="unauthorized", headers=_UNAUTHORIZED
+        )
+    request.state.principal = principal.name
+    return principal
+
+
+def reader(request: Request, session: SessionDep, settings: SettingsDep) -> Principal | None:
+    """Reads are public unless REQUIRE_KEY_FOR_READS is set; a key that is presented must be valid either way."""
+    if not settings.require_key_for_reads and _presented_key(request) is None:
+        return None
+    return require_key(request, session, settings)
+
+
+WriterDep = Annotated[Principal, Depends(require_key)]
+ReaderDep = Annotated[Principal | None, Depends(reader)]

@@ -25,6 +25,12 @@ class Settings(BaseSettings):
     host: str = Field(default="127.0.0.1", description="Address `defections serve` binds to.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port `defections serve` listens on.")
     workers: int = Field(default=1, ge=1, le=64, description="uvicorn worker processes for `defections serve`.")
+    proxy_headers: bool = Field(
+        default=True, description="Trust X-Forwarded-For/-Proto from FORWARDED_ALLOW_IPS (behind a reverse proxy)."
+    )
+    forwarded_allow_ips: str = Field(
+        default="127.0.0.1", description="Comma-separated proxy addresses whose forwarded headers are trusted, or *."
+    )
     sqlite_busy_timeout_ms: int = Field(
         default=5000, ge=0, description="How long a SQLite connection waits for the write lock before failing."
     )
@@ -41,6 +47,9 @@ class Settings(BaseSettings):
         default="",
         description="Comma-separated hosts, IPs or CIDR networks that URL fetching may reach even though they are "
         "loopback, private, link-local or otherwise internal (refused by default).",
+    )
+    require_key_for_reads: bool = Field(
+        default=False, description="Require an API key for read endpoints too (writes always need one)."
     )
     api_key: SecretStr | None = Field(
         default=None, description="Bootstrap API key accepted for write endpoints (in addition to stored keys)."
