@@ -285,6 +285,19 @@ def db_downgrade(revision: Annotated[str, typer.Argument(help="Target revision, 
     typer.echo(f"database at revision {migrate.current_revision(get_engine()) or 'base'}")
 
 
+@db_cli.command("backup")
+def db_backup(path: Annotated[Path, typer.Argument(help="Where to write the copy (a SQLite file).")]) -> None:
+    """Copy the live SQLite database to PATH with SQLite's online backup API (safe while the service writes)."""
+    from app.core.db import backup_sqlite
+
+    engine = get_engine()
+    if engine.dialect.name != "sqlite":
+        typer.echo("error: db backup is for SQLite; for PostgreSQL use pg_dump (see the README)", err=True)
+        raise typer.Exit(2)
+    size = backup_sqlite(engine, path)
+    typer.echo(f"backed up to {path} ({size} bytes)")
+
+
 @db_cli.command("current")
 def db_current() -> None:
     """Print the database's schema revision and whether it is the latest."""

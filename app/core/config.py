@@ -48,6 +48,22 @@ class Settings(BaseSettings):
         description="Comma-separated hosts, IPs or CIDR networks that URL fetching may reach even though they are "
         "loopback, private, link-local or otherwise internal (refused by default).",
     )
+    max_body_bytes: int = Field(
+        default=2_000_000, ge=1_000, description="Largest request body accepted, in bytes (413 past it)."
+    )
+    rate_limit_backend: Literal["memory", "redis", "off"] = Field(
+        default="memory", description="Where request counts live: memory (per process), redis (shared), or off."
+    )
+    rate_limit_per_minute: int = Field(
+        default=600, ge=1, description="Requests per minute allowed to one client address without an API key."
+    )
+    rate_limit_per_minute_key: int = Field(
+        default=3000, ge=1, description="Requests per minute allowed to one API key."
+    )
+    redis_url: str = Field(default="redis://127.0.0.1:6379/0", description="Redis for shared rate limits.")
+    cors_origins: str = Field(
+        default="", description="Comma-separated origins allowed to call the API from browsers (CORS); empty = off."
+    )
     require_key_for_reads: bool = Field(
         default=False, description="Require an API key for read endpoints too (writes always need one)."
     )

@@ -6,13 +6,14 @@ import logging
 from typing import Literal
 
 from fastapi import APIRouter
+from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from app import __version__
 from app.api.deps import EngineDep
-from app.core import migrate
+from app.core import metrics, migrate
 from app.core.errors import ProblemError, problem_responses
 
 router = APIRouter(tags=["health"])
@@ -34,6 +35,17 @@ class Readiness(BaseModel):
 def health() -> Health:
     """Report that the process is alive (no dependencies checked)."""
     return Health(version=__version__)
+
+
+@router.get(
+    "/metrics",
+    response_class=PlainTextResponse,
+    responses={200: {"content": {"text/plain": {}}, "description": "Prometheus text exposition format"}},
+)
+def prometheus_metrics() -> PlainTextResponse:
+    """Request counts and latencies by route, ingestion and rate-limit counters, in Prometheus format."""
+    body, content_type = metrics.render()
+    return PlainTextResponse(body, media_type=content_type)
 
 
 @router.get("/ready", response_model=Readiness, responses=problem_responses(503))
