@@ -186,7 +186,9 @@ class Ingestor:
     def _known(self, raw: RawArticle) -> int | None:
         """The id of an article with the same text, checked before the (costly) extraction runs."""
         with Session(self.engine) as session:
-            return session.scalars(select(col(Article.id)).where(col(Article.content_hash) == content_hash(raw.text))).first()
+            return session.scalars(
+                select(col(Article.id)).where(col(Article.content_hash) == content_hash(raw.text))
+            ).first()
 
     def _records(self, raw: RawArticle) -> list[dict[str, Any]]:
         # Extraction runs before the write transaction opens, so the database lock is held only for the writes.
@@ -206,7 +208,9 @@ class Ingestor:
                     if same is not None:
                         return IngestOutcome(raw.source_name, "unchanged", same.id)
                     existing = (
-                        session.scalars(select(Article).where(col(Article.url) == url).order_by(col(Article.id))).first()
+                        session.scalars(
+                            select(Article).where(col(Article.url) == url).order_by(col(Article.id))
+                        ).first()
                         if url
                         else None
                     )
@@ -244,7 +248,9 @@ class Ingestor:
             session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_MERGE_LOCK})
 
     def _incident_by_ordinal(self, session: Session, article_id: int) -> dict[int, int]:
-        rows = session.execute(select(col(Report.ordinal), col(Report.incident_id)).where(col(Report.article_id) == article_id))
+        rows = session.execute(
+            select(col(Report.ordinal), col(Report.incident_id)).where(col(Report.article_id) == article_id)
+        )
         return {ordinal: incident_id for ordinal, incident_id in rows}
 
     def _drop_reports(self, session: Session, article_id: int) -> set[int]:
