@@ -66,12 +66,13 @@ def _raw_from_submission(sub: Submission, fetcher: Fetcher) -> RawArticle:
         raw = article
     else:
         raise SubmissionError("give the article's text, its html, or a url to fetch", field="text")
-    overrides = {
-        k: v
-        for k, v in (("url", sub.url), ("title", sub.title), ("source", sub.source), ("published", sub.published))
-        if v is not None
-    }
-    return replace(raw, **overrides)
+    return replace(
+        raw,
+        url=sub.url or raw.url,
+        title=sub.title or raw.title,
+        source=sub.source or raw.source,
+        published=sub.published or raw.published,
+    )
 
 
 def submit(engine: Engine, settings: Settings, sub: Submission, *, fetcher: Fetcher | None = None) -> IngestOutcome:
