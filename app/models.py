@@ -6,6 +6,9 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from alembic.autogenerate import comparators
+from alembic.operations import ops
+from alembic.util import DispatchPriority, PriorityDispatchResult
 from sqlmodel import Field, SQLModel
 
 # Named constraints keep Alembic's batch mode (SQLite table rebuilds) and PostgreSQL migrations in step.
@@ -66,6 +69,8 @@ class Incident(SQLModel, table=True):
         sa.Index("ix_incident_coords", "lat", "lon"),
         sa.Index("ix_incident_updated_at", "updated_at"),
         sa.Index("ix_incident_source_count", "source_count"),
+        sa.Index("ix_incident_confidence", "confidence"),
+        sa.Index("ix_incident_location", "location_country", "location_kind"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -144,3 +149,34 @@ class IncidentChange(SQLModel, table=True):
     changed_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime(timezone=True))
     before: dict[str, Any] = _json_column(default={})
     after: dict[str, Any] = _json_column(default={})
+
+
+# Full-text search objects made by migration 0002 outside the table models, because they differ per database:
+# SQLite FTS5 virtual tables (plus the shadow tables FTS5 keeps beside them, named `<table>_*`), a PostgreSQL
+# trigger-maintained tsvector table and a PostgreSQL expression index. Autogenerate must not propose dropping them.
+SEARCH_TABLES = frozenset({"incident_search", "article_search"})
+SEARCH_INDEXES = frozenset({"ix_article_search"})
+
+
+def is_search_object(name: str | None) -> bool:
+    """Whether a table or index name belongs to the full-text search machinery of migration 0002."""
+    if not name:
+        return False
+    return name in SEARCH_INDEXES or any(name == t or name.startswith(f"{t}_") for t in SEARCH_TABLES)
+
+
+def _keep(op: ops.MigrateOperation) -> bool:
+    if isinstance(op, ops.DropTableOp):
+        return not is_search_object(op.table_name)
+    if isinstance(op, ops.DropIndexOp):
+        return not (is_search_object(op.index_name) or is_search_object(op.table_name))
+    if isinstance(op, ops.ModifyTableOps):
+        op.ops = [inner for inner in op.ops if _keep(inner)]
+        return bool(op.ops)
+    return True
+
+
+@comparators.dispatch_for("schema", priority=DispatchPriority.LAST, subgroup="defections_search")
+def _ignore_search_objects(_autogen_context: Any, upgrade_ops: ops.UpgradeOps, _schemas: Any) -> PriorityDispatchResult:
+    upgrade_ops.ops = [op for op in upgrade_ops.ops if _keep(op)]
+    return PriorityDispatchResult.CONTINUE

@@ -1,0 +1,236 @@
+"""The source articles and the incidents each one reports."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+import sqlalchemy as sa
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import Response
+
+from app.api import query
+from app.api.deps import SessionDep, SettingsDep
+from app.api.filters import ARTICLE, INCIDENT, REPORT
+from app.api.records import BASE_FIELDS, REPORT_COLUMNS, dumps, evidence_spans, incident_record, report_record, shape
+from app.api.routes.incidents import CountParam, CursorParam
+from app.core.errors import ProblemError, bad_parameter
+from app.schemas.article import ArticleDetail, ArticleList
+from app.schemas.incident import EXAMPLE_RECORD
+
+router = APIRouter(prefix="/articles", tags=["articles"], dependencies=[Depends(query.reject_unknown_query_params)])
+
+SORTABLE: tuple[tuple[str, query.KeyKind, bool], ...] = (
+    ("published", "date", True),
+    ("ingested_at", "datetime", False),
+    ("id", "int", False),
+)
+SORT_KEYS: dict[str, query.SortKey] = {
+    name: query.SortKey(name, ARTICLE.c[name], kind, nullable) for name, kind, nullable in SORTABLE
+}
+DEFAULT_SORT = "-published"
+LIST_COLUMNS = (
+    ARTICLE.c.id,
+    ARTICLE.c.external_id,
+    ARTICLE.c.url,
+    ARTICLE.c.title,
+    ARTICLE.c.source,
+    ARTICLE.c.published,
+    ARTICLE.c.ingested_at,
+    ARTICLE.c.updated_at,
+)
+
+
+def _article(row: Any, incident_count: int) -> dict[str, Any]:
+    return {
+        "id": row["id"],
+        "external_id": row["external_id"],
+        "url": row["url"],
+        "title": row["title"],
+        "source": row["source"],
+        "published": row["published"],
+        "ingested_at": query.utc(row["ingested_at"]),
+        "updated_at": query.utc(row["updated_at"]),
+        "incident_count": incident_count,
+    }
+
+
+EXAMPLE_ARTICLE = {
+    "id": 3,
+    "external_id": "s018",
+    "url": "https://example.org/hyesan-guards",
+    "title": "Six armed border guards flee across the Yalu",
+    "source": "Border Desk",
+    "published": "2021-03-25",
+    "ingested_at": "2026-11-25T08:00:00+00:00",
+    "updated_at": "2026-11-25T08:00:00+00:00",
+    "incident_count": 1,
+}
+EXAMPLE_DETAIL = {
+    **EXAMPLE_ARTICLE,
+    "text": "SEOUL — Six North Korean border guards slipped across the Yalu River ...",
+    "extractor_version": "1.0",
+    "incidents": [
+        {
+            **EXAMPLE_RECORD,
+            "evidence": [{"field": "group_size", "text": "Six", "start": 8, "end": 11, "article_id": 3}],
+            "reports": [],
+        }
+    ],
+}
+
+
+@router.get(
+    "",
+    response_model=ArticleList,
+    summary="List articles",
+    responses=query.documented(
+        {
+            "description": "A page of articles.",
+            "content": {"application/json": {"example": {"data": [EXAMPLE_ARTICLE], "next": None, "total": 38}}},
+        },
+        400,
+        422,
+    ),
+)
+def list_articles(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    source: Annotated[
+        str | None,
+        Query(description="Publisher (case-insensitive exact name).", examples=["Daily NK"], max_length=300),
+    ] = None,
+    published_from: Annotated[
+        date | None, Query(description="Published on or after this day (ISO date).", examples=["2021-01-01"])
+    ] = None,
+    published_to: Annotated[
+        date | None, Query(description="Published on or before this day (ISO date).", examples=["2021-12-31"])
+    ] = None,
+    q: Annotated[
+        str | None,
+        Query(
+            description="Full-text search over title and text: every word must appear (stemmed, case-insensitive).",
+            examples=["Yalu soldiers"],
+            max_length=500,
+        ),
+    ] = None,
+    has_incidents: Annotated[
+        bool | None,
+        Query(
+            description="true: only articles that report incidents; false: only those that report none.",
+            examples=[True],
+        ),
+    ] = None,
+    sort: Annotated[
+        str | None,
+        Query(
+            description="Comma-separated sort keys, `-` for descending: published, ingested_at, id. Nulls sort "
+            "last; `id` breaks ties. Default `-published`.",
+            examples=["-published"],
+        ),
+    ] = None,
+    limit: Annotated[
+        int, Query(ge=1, le=query.MAX_LIMIT, description="Page size, 1..1000.", examples=[50])
+    ] = query.DEFAULT_LIMIT,
+    cursor: CursorParam = None,
+    count: CountParam = False,
+) -> Response:
+    """Filter, sort and page the ingested articles (keyset cursors)."""
+    if published_from is not None and published_to is not None and published_from > published_to:
+        raise bad_parameter("published_to", "must not be before published_from")
+    words = query.search_words("q", q)
+    terms = query.parse_sort(sort, SORT_KEYS, default=DEFAULT_SORT)
+    codec = query.CursorCodec(settings, "articles")
+    start = codec.decode(cursor, terms) if cursor else None
+
+    conn = session.connection()
+    a = ARTICLE.c
+    conditions: list[Any] = []
+    if source is not None and source.strip():
+        conditions.append(sa.func.lower(a.source) == source.strip().lower())
+    if published_from is not None:
+        conditions.append(a.published >= published_from)
+    if published_to is not None:
+        conditions.append(a.published <= published_to)
+    if words is not None:
+        conditions.append(query.article_text_match(a.id, a.title, a.text, words, conn.dialect.name))
+    if has_incidents is not None:
+        reported = sa.exists().where(REPORT.c.article_id == a.id)
+        conditions.append(reported if has_incidents else ~reported)
+
+    headers: dict[str, str] = {}
+    total = None
+    if count:
+        total = conn.execute(sa.select(sa.func.count()).select_from(ARTICLE).where(*conditions)).scalar_one()
+        headers["X-Total-Count"] = str(total)
+    stmt = sa.select(*LIST_COLUMNS).where(*conditions)
+    if start is not None:
+        stmt = stmt.where(query.after(terms, start))
+    rows = conn.execute(stmt.order_by(*query.order_by(terms)).limit(limit + 1)).mappings().all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    ids = [row["id"] for row in rows]
+    counts: dict[int, int] = {}
+    if ids:
+        counted = (
+            sa.select(REPORT.c.article_id, sa.func.count(sa.distinct(REPORT.c.incident_id)))
+            .where(REPORT.c.article_id.in_(ids))
+            .group_by(REPORT.c.article_id)
+        )
+        counts = {article_id: n for article_id, n in conn.execute(counted)}
+    next_link = None
+    if more:
+        next_link = query.next_url(request, codec.encode(terms, query.row_sort_values(terms, rows[-1])))
+        headers |= query.link_header(next_link)
+    body: dict[str, Any] = {"data": [_article(row, counts.get(row["id"], 0)) for row in rows], "next": next_link}
+    if total is not None:
+        body["total"] = total
+    return Response(dumps(body), media_type="application/json", headers=headers)
+
+
+@router.get(
+    "/{article_id}",
+    response_model=ArticleDetail,
+    summary="Get one article",
+    responses=query.documented(
+        {
+            "description": "The article, its text, and its incidents.",
+            "content": {"application/json": {"example": EXAMPLE_DETAIL}},
+        },
+        404,
+        422,
+    ),
+)
+def get_article(
+    session: SessionDep,
+    article_id: Annotated[int, Path(description="Id of the article.", examples=[3])],
+) -> Response:
+    """Return an article's text and metadata, and its incidents with the evidence spans pointing into its text."""
+    conn = session.connection()
+    row = conn.execute(sa.select(ARTICLE).where(ARTICLE.c.id == article_id)).mappings().first()
+    if row is None:
+        raise ProblemError(404, f"No article with id {article_id}.", slug="not-found")
+    stmt = (
+        sa.select(INCIDENT, *REPORT_COLUMNS)
+        .join(REPORT, REPORT.c.incident_id == INCIDENT.c.id)
+        .join(ARTICLE, ARTICLE.c.id == REPORT.c.article_id)
+        .where(REPORT.c.article_id == article_id)
+        .order_by(REPORT.c.ordinal)
+    )
+    incidents: dict[int, dict[str, Any]] = {}
+    for report in conn.execute(stmt).mappings():
+        entry = incidents.get(report["id"])
+        if entry is None:
+            entry = incidents[report["id"]] = {**incident_record(report), "evidence": [], "reports": []}
+        spans = evidence_spans(report["evidence"], article_id)
+        entry["evidence"].extend(span for span in spans if span["article_id"] == article_id)
+        entry["reports"].append(report_record(report))
+    fields = [*BASE_FIELDS, "evidence", "reports"]
+    body = {
+        **_article(row, len(incidents)),
+        "text": row["text"],
+        "extractor_version": row["extractor_version"],
+        "incidents": [shape(entry, None, fields) for entry in incidents.values()],
+    }
+    return Response(dumps(body), media_type="application/json")
