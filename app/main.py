@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi_offline import FastAPIOffline
 
 from app import __version__
+from app.api.deps import reader
 from app.api.routes import articles, health, incidents, places, stats
 from app.core.config import Settings, get_settings
 from app.core.db import dispose_engines
@@ -52,10 +53,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     install_error_handlers(app)
     _install_middleware(app, settings)
-    app.include_router(incidents.router)
-    app.include_router(stats.router)
-    app.include_router(places.router)
-    app.include_router(articles.router)
+    # Reads are public unless REQUIRE_KEY_FOR_READS; write routes also require a key themselves.
+    readers = [Depends(reader)]
+    app.include_router(incidents.router, dependencies=readers)
+    app.include_router(stats.router, dependencies=readers)
+    app.include_router(places.router, dependencies=readers)
+    app.include_router(articles.router, dependencies=readers)
     app.include_router(health.router)
     return app
 

@@ -64,12 +64,16 @@ class ProblemError(Exception):
         self.headers = headers
 
 
-class BodyTooLarge(Exception):
-    """Raised while a request body is read, once it passes the configured cap."""
+class BodyTooLarge(StarletteHTTPException):
+    """Raised while a request body is read, once it passes the configured cap. An HTTPException, because FastAPI
+    passes those through its body parsing untouched (any other error there becomes a 400)."""
 
     def __init__(self, limit: int) -> None:
-        super().__init__(f"The request body is over the {limit}-byte limit.")
+        super().__init__(413, f"The request body is over the {limit}-byte limit.")
         self.limit = limit
+
+    def __str__(self) -> str:
+        return str(self.detail)
 
 
 def bad_parameter(name: str, message: str, *, location: str = "query", status: int = 422) -> ProblemError:
@@ -150,10 +154,6 @@ async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse
     return problem_response(request, 422, detail, slug="validation-error", title="Invalid request", errors=errors)
 
 
-async def _on_body_too_large(request: Request, exc: Exception) -> JSONResponse:
-    return problem_response(request, 413, str(exc), slug="payload-too-large")
-
-
 async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
     logger.exception("unhandled error on %s %s", request.method, request.url.path)
     return problem_response(request, 500, "The server failed to answer this request; the error has been logged.")
@@ -163,7 +163,6 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ProblemError, _on_problem)
     app.add_exception_handler(StarletteHTTPException, _on_http_exception)
     app.add_exception_handler(RequestValidationError, _on_validation_error)
-    app.add_exception_handler(BodyTooLarge, _on_body_too_large)
     app.add_exception_handler(Exception, _on_unexpected)
 
 

@@ -10,13 +10,16 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
 
 from app.api import query
-from app.api.deps import SessionDep, SettingsDep
+from app.api.deps import EngineDep, SessionDep, SettingsDep, WriterDep
 from app.api.filters import ARTICLE, INCIDENT, REPORT
 from app.api.records import BASE_FIELDS, REPORT_COLUMNS, dumps, evidence_spans, incident_record, report_record, shape
 from app.api.routes.incidents import CountParam, CursorParam
-from app.core.errors import ProblemError, bad_parameter
+from app.core.errors import ProblemError, bad_parameter, problem_responses
+from app.ingestion.service import Submission, SubmissionError, submit
+from app.ingestion.store import Ingestor
 from app.schemas.article import ArticleDetail, ArticleList
 from app.schemas.incident import EXAMPLE_RECORD
+from app.schemas.write import ArticleCreate, ArticleIngested
 
 router = APIRouter(prefix="/articles", tags=["articles"], dependencies=[Depends(query.reject_unknown_query_params)])
 
@@ -189,6 +192,91 @@ def list_articles(
     return Response(dumps(body), media_type="application/json", headers=headers)
 
 
+def article_body(conn: sa.Connection, article_id: int) -> dict[str, Any] | None:
+    """The public detail of one article (text, metadata, incidents with this article's evidence), or None."""
+    row = conn.execute(sa.select(ARTICLE).where(ARTICLE.c.id == article_id)).mappings().first()
+    if row is None:
+        return None
+    stmt = (
+        sa.select(INCIDENT, *REPORT_COLUMNS)
+        .join(REPORT, REPORT.c.incident_id == INCIDENT.c.id)
+        .join(ARTICLE, ARTICLE.c.id == REPORT.c.article_id)
+        .where(REPORT.c.article_id == article_id)
+        .order_by(REPORT.c.ordinal)
+    )
+    incidents: dict[int, dict[str, Any]] = {}
+    for report in conn.execute(stmt).mappings():
+        entry = incidents.get(report["id"])
+        if entry is None:
+            entry = incidents[report["id"]] = {**incident_record(report), "evidence": [], "reports": []}
+        spans = evidence_spans(report["evidence"], article_id)
+        entry["evidence"].extend(span for span in spans if span["article_id"] == article_id)
+        entry["reports"].append(report_record(report))
+    fields = [*BASE_FIELDS, "evidence", "reports"]
+    return {
+        **_article(row, len(incidents)),
+        "text": row["text"],
+        "extractor_version": row["extractor_version"],
+        "incidents": [shape(entry, None, fields) for entry in incidents.values()],
+    }
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=ArticleIngested,
+    summary="Ingest an article",
+    responses={
+        200: {
+            "model": ArticleIngested,
+            "description": "The same text was already stored (status unchanged), or a "
+            "changed text at a known URL replaced it (status updated).",
+        },
+        **problem_responses(401, 413, 422, 429, 502),
+    },
+)
+def create_article(payload: ArticleCreate, principal: WriterDep, engine: EngineDep, settings: SettingsDep) -> Response:
+    """Ingest one article (text, HTML, or a URL to fetch) and return it with the incidents it created or joined."""
+    sub = Submission(**payload.model_dump())
+    try:
+        outcome = submit(engine, settings, sub)
+    except SubmissionError as exc:
+        if exc.status == 422:
+            raise bad_parameter(exc.field or "body", str(exc), location="body") from None
+        raise ProblemError(exc.status, str(exc), slug="upstream-fetch-failed") from None
+    assert outcome.article_id is not None
+    with engine.connect() as conn:  # a fresh snapshot that sees the write just made
+        body = article_body(conn, outcome.article_id)
+    assert body is not None
+    body.update(
+        status=outcome.status,
+        new_incidents=list(outcome.new_incidents),
+        merged_incidents=list(outcome.merged_incidents),
+    )
+    status = 201 if outcome.status == "new" else 200
+    return Response(
+        dumps(body),
+        status_code=status,
+        media_type="application/json",
+        headers={"Location": f"/articles/{outcome.article_id}"},
+    )
+
+
+@router.delete(
+    "/{article_id}", status_code=204, summary="Delete an article", responses=problem_responses(401, 404, 422)
+)
+def delete_article(
+    principal: WriterDep,
+    engine: EngineDep,
+    settings: SettingsDep,
+    article_id: Annotated[int, Path(description="Id of the article.", examples=[3])],
+) -> Response:
+    """Delete an article and its reports; incidents left without reports go, the others are recomputed."""
+    if not Ingestor(engine, max_chars=settings.max_article_chars).delete_article(article_id):
+        raise ProblemError(404, f"No article with id {article_id}.", slug="not-found")
+    return Response(status_code=204)
+
+
 @router.get(
     "/{article_id}",
     response_model=ArticleDetail,
@@ -207,30 +295,7 @@ def get_article(
     article_id: Annotated[int, Path(description="Id of the article.", examples=[3])],
 ) -> Response:
     """Return an article's text and metadata, and its incidents with the evidence spans pointing into its text."""
-    conn = session.connection()
-    row = conn.execute(sa.select(ARTICLE).where(ARTICLE.c.id == article_id)).mappings().first()
-    if row is None:
+    body = article_body(session.connection(), article_id)
+    if body is None:
         raise ProblemError(404, f"No article with id {article_id}.", slug="not-found")
-    stmt = (
-        sa.select(INCIDENT, *REPORT_COLUMNS)
-        .join(REPORT, REPORT.c.incident_id == INCIDENT.c.id)
-        .join(ARTICLE, ARTICLE.c.id == REPORT.c.article_id)
-        .where(REPORT.c.article_id == article_id)
-        .order_by(REPORT.c.ordinal)
-    )
-    incidents: dict[int, dict[str, Any]] = {}
-    for report in conn.execute(stmt).mappings():
-        entry = incidents.get(report["id"])
-        if entry is None:
-            entry = incidents[report["id"]] = {**incident_record(report), "evidence": [], "reports": []}
-        spans = evidence_spans(report["evidence"], article_id)
-        entry["evidence"].extend(span for span in spans if span["article_id"] == article_id)
-        entry["reports"].append(report_record(report))
-    fields = [*BASE_FIELDS, "evidence", "reports"]
-    body = {
-        **_article(row, len(incidents)),
-        "text": row["text"],
-        "extractor_version": row["extractor_version"],
-        "incidents": [shape(entry, None, fields) for entry in incidents.values()],
-    }
     return Response(dumps(body), media_type="application/json")

@@ -12,7 +12,7 @@ from fastapi.responses import Response, StreamingResponse
 from sqlalchemy.engine import Connection, Engine
 
 from app.api import query
-from app.api.deps import EngineDep, SessionDep, SettingsDep
+from app.api.deps import EngineDep, SessionDep, SettingsDep, WriterDep
 from app.api.filters import INCIDENT, IncidentFilters, IncidentFiltersDep
 from app.api.records import (
     ALL_FIELDS,
@@ -30,7 +30,8 @@ from app.api.records import (
     load_expansions,
     shape,
 )
-from app.core.errors import ProblemError
+from app.core.errors import ProblemError, bad_parameter, problem_responses
+from app.ingestion.service import SubmissionError, correct_incident, incident_history
 from app.schemas.incident import (
     EXAMPLE_GEOJSON,
     EXAMPLE_RECORD,
@@ -38,6 +39,7 @@ from app.schemas.incident import (
     IncidentDetail,
     IncidentList,
 )
+from app.schemas.write import IncidentChangePublic, IncidentUpdate
 
 router = APIRouter(prefix="/incidents", tags=["incidents"], dependencies=[Depends(query.reject_unknown_query_params)])
 
@@ -336,3 +338,44 @@ def _encode(
         yield writer.end(next_link)
     else:  # pragma: no cover - negotiate() only returns known formats
         raise ValueError(fmt)
+
+
+@router.patch(
+    "/{incident_id}",
+    response_model=IncidentDetail,
+    summary="Correct an incident",
+    responses=problem_responses(401, 404, 413, 422, 429),
+)
+def update_incident(
+    payload: IncidentUpdate,
+    principal: WriterDep,
+    engine: EngineDep,
+    incident_id: Annotated[int, Path(description="Id of the incident.", examples=[17])],
+) -> Response:
+    """Correct fields of an incident; they become curated (kept through re-extraction) and the change is recorded."""
+    try:
+        updated = correct_incident(engine, incident_id, payload.changes(), by=principal.name)
+    except SubmissionError as exc:
+        raise bad_parameter(exc.field or "body", str(exc), location="body") from None
+    if updated is None:
+        raise ProblemError(404, f"No incident with id {incident_id}.", slug="not-found")
+    with engine.connect() as conn:  # a fresh snapshot that sees the correction
+        record = fetch_incident(conn, incident_id)
+    return Response(dumps(record), media_type=query.MEDIA_TYPES["json"])
+
+
+@router.get(
+    "/{incident_id}/history",
+    response_model=list[IncidentChangePublic],
+    summary="Correction history of an incident",
+    responses=problem_responses(404, 422),
+)
+def incident_changes(
+    engine: EngineDep,
+    incident_id: Annotated[int, Path(description="Id of the incident.", examples=[17])],
+) -> list[IncidentChangePublic]:
+    """List every analyst correction of an incident: who, when, the fields before and after, oldest first."""
+    changes = incident_history(engine, incident_id)
+    if changes is None:
+        raise ProblemError(404, f"No incident with id {incident_id}.", slug="not-found")
+    return [IncidentChangePublic.model_validate(change, from_attributes=True) for change in changes]
