@@ -44,7 +44,9 @@ pytestmark = [
 
 
 def docker(*args: str, check: bool = True, timeout: float = 600) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["docker", *args], capture_output=True, text=True, check=check, timeout=timeout)
+    # podman writes OCI images unless told otherwise, and the OCI format has no HEALTHCHECK; Docker ignores this.
+    env = {**os.environ, "BUILDAH_FORMAT": "docker"}
+    return subprocess.run(["docker", *args], capture_output=True, text=True, check=check, timeout=timeout, env=env)
 
 
 def free_port() -> int:
