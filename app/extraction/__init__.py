@@ -9,6 +9,6 @@ Every relative date is resolved against `published`; every value carries the spa
 from app.extraction.pipeline import STAGES, extract
 from app.extraction.types import ArticleInput, Evidence, ExtractedIncident, Place
 
-EXTRACTOR_VERSION = "0.1.0"
+EXTRACTOR_VERSION = "0.2.0"
 
 __all__ = ["EXTRACTOR_VERSION", "STAGES", "ArticleInput", "Evidence", "ExtractedIncident", "Place", "extract"]

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import calendar
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from app.extraction.lexicon import compile_ci
 from app.extraction.types import DateWindow
 
 MONTHS = {
@@ -36,21 +38,59 @@ MONTHS = {
 }
 WEEKDAYS = {d: i for i, d in enumerate(("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"))}
 SEASONS = {"spring": (3, 5), "summer": (6, 8), "autumn": (9, 11), "fall": (9, 11), "winter": (12, 2)}
-NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7}
+NUMBER_WORDS = {
+    "a": 1,
+    "an": 1,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "fifteen": 15,
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
+    "ninety": 90,
+    "a hundred": 100,
+}
+# Where each season ends (the solstice or equinox after its last meteorological month): "late summer" runs to
+# September 22.
+SEASON_END = {"spring": (6, 20), "summer": (9, 22), "autumn": (12, 21), "fall": (12, 21), "winter": (3, 20)}
 
-_MONTH = r"(?P<month>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+_MONTH = (
+    r"(?P<month>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|"
+    r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+)
 _DAY = r"(?P<day>[0-3]?\d)(?:st|nd|rd|th)?"
 _YEAR = r"(?P<year>1[89]\d\d|20\d\d)"
 _WEEKDAY = r"(?P<weekday>monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
 _PART = r"(?:\s+(?:morning|afternoon|evening|night))?"
 _MOD = r"(?:(?P<mod>early|mid|late|the\s+end\s+of|the\s+beginning\s+of|the\s+start\s+of|the\s+middle\s+of)[\s-]+)?"
-_NUM = r"(?P<num>\d+|a|an|one|two|three|four|five|six|seven)"
+_NUM = (
+    r"(?P<num>\d+|a\s+hundred|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|"
+    r"thirty|forty|fifty|sixty|seventy|eighty|ninety)"
+)
 
 # Ordered: more specific patterns first; a later pattern never overlaps text an earlier one claimed.
 _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
-    (name, re.compile(pattern, re.IGNORECASE))
+    (name, compile_ci(pattern))
     for name, pattern in [
         ("iso_date", r"\b(?P<year>\d{4})-(?P<mnum>\d\d)-(?P<day>\d\d)\b"),
+        (
+            "month_days_year",
+            rf"\b{_MONTH}\s+{_DAY}\s*(?:and|to|through|-|&)\s*(?P<day2>[0-3]?\d)(?:st|nd|rd|th)?,?\s+{_YEAR}\b",
+        ),
         ("month_day_year", rf"\b{_MONTH}\s+{_DAY},?\s+{_YEAR}\b"),
         ("day_month_year", rf"\b{_DAY}\s+(?:of\s+)?{_MONTH},?\s+{_YEAR}\b"),
         ("day_of_last_month", rf"\bthe\s+{_DAY}\s+of\s+last\s+month\b"),
@@ -58,7 +98,11 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         ("season_year", rf"\b{_MOD}(?P<season>spring|summer|autumn|fall|winter)\s+(?:of\s+)?{_YEAR}\b"),
         ("month_day", rf"\b{_MONTH}\s+{_DAY}\b(?!\s*(?:,\s*)?\d)"),
         ("day_month", rf"\b{_DAY}\s+(?:of\s+)?{_MONTH}\b"),
-        ("yesterday", r"\b(?P<rel>the\s+day\s+before\s+yesterday|yesterday|last\s+night|today|tonight|earlier\s+today|this\s+(?:morning|afternoon|evening))\b"),
+        ("years_ago_this_month", rf"\b{_NUM}\s+years?\s+ago\s+this\s+month\b"),
+        (
+            "yesterday",
+            r"\b(?P<rel>the\s+day\s+before\s+yesterday|yesterday|last\s+night|today|tonight|earlier\s+today|this\s+(?:morning|afternoon|evening))\b",
+        ),
         ("last_weekday", rf"\b(?:last|this\s+past|past)\s+{_WEEKDAY}{_PART}\b"),
         ("weekday", rf"\b(?:on\s+)?(?:(?:early|late)\s+(?:on\s+)?)?{_WEEKDAY}{_PART}\b"),
         ("past_span", r"\b(?:in|within|over|during)\s+the\s+(?:last|past)\s+(?P<unit>week|month|year)\b"),
@@ -88,10 +132,41 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ]
 ]
 
+# Words (lower case; "0" for any digit) of which a sentence must hold one for a rule to be worth running.
+_MONTH_STEMS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_NEEDS: dict[str, tuple[str, ...]] = {
+    "iso_date": ("0",),
+    "month_days_year": ("0",),
+    "month_day_year": ("0",),
+    "day_month_year": ("0",),
+    "day_of_last_month": ("last month",),
+    "month_year": ("0",),
+    "season_year": ("0",),
+    "month_day": ("0",),
+    "day_month": ("0",),
+    "yesterday": ("yesterday", "night", "today", "tonight", "this "),
+    "last_weekday": _WEEKDAY_NAMES,
+    "weekday": _WEEKDAY_NAMES,
+    "past_span": ("last", "past"),
+    "last_week": ("week",),
+    "this_month": ("month",),
+    "last_month": ("month",),
+    "this_year": ("year",),
+    "years_ago_this_month": ("ago",),
+    "ago": ("ago",),
+    "anaphoric_year": ("year",),
+    "anaphoric_day": ("day",),
+    "nth": ("0",),
+    "month_alone": _MONTH_STEMS,
+    "year": ("0",),
+}
+_DIGIT = re.compile(r"\d")
 _NTH_NEEDS_DAYWORD = re.compile(r"(st|nd|rd|th)\b", re.IGNORECASE)
 _REPORTING_BEFORE = re.compile(
     r"\b(?:told|tells|said|says|reported|reports|reporting|announced|confirmed|revealed|added|explained|stated|"
-    r"reached|spoke|speaking|published|released|updated|wrote|interview(?:ed)?|quoted|briefing|press\s+conference)"
+    r"when\s+reached|reached\s+by\s+(?:phone|telephone)|spoke|speaking|published|released|updated|wrote|"
+    r"interview(?:ed)?|quoted|briefing|press\s+conference)"
     r"\b[^.;:!?]{0,40}$",
     re.IGNORECASE,
 )
@@ -123,6 +198,28 @@ def _modified_month(year: int, month: int, mod: str | None) -> DateWindow:
     if mod and mod.startswith(("late", "the end")):
         return DateWindow(first + timedelta(days=19), last, "month")
     return DateWindow(first, last, "month")
+
+
+def _season(year: int, first_month: int, season: str, mod: str | None) -> DateWindow:
+    """A season of a year: its three meteorological months; early = to the middle of its second month, mid = its
+    second month, late = from the middle of its second month to the solstice or equinox that ends it."""
+
+    def month_of(offset: int) -> tuple[int, int]:
+        month = first_month + offset
+        return (year + (month - 1) // 12, (month - 1) % 12 + 1)
+
+    y1, m1 = month_of(0)
+    y2, m2 = month_of(1)
+    y3, m3 = month_of(2)
+    if mod and mod.startswith(("early", "the beginning", "the start")):
+        return DateWindow(date(y1, m1, 1), date(y2, m2, 15), "month")
+    if mod and mod.startswith(("mid", "the middle")):
+        return DateWindow(*_month_range(y2, m2), "month")
+    if mod and mod.startswith(("late", "the end")):
+        end_month, end_day = SEASON_END[season]
+        end_year = y3 if end_month >= m3 else y3 + 1
+        return DateWindow(date(y2, m2, 15), date(end_year, end_month, end_day), "month")
+    return DateWindow(date(y1, m1, 1), _month_range(y3, m3)[1], "month")
 
 
 def _latest_month(month: int, ref: date, *, strictly_before: bool = False) -> int:
@@ -172,6 +269,10 @@ def _resolve(rule: str, m: re.Match[str], ref: date | None, previous: DateWindow
             return _day(date(int(g["year"]), int(g["mnum"]), int(g["day"])))
         if rule in ("month_day_year", "day_month_year"):
             return _day(date(int(g["year"]), MONTHS[g["month"]], int(g["day"])))
+        if rule == "month_days_year":
+            first = date(int(g["year"]), MONTHS[g["month"]], int(g["day"]))
+            last = date(int(g["year"]), MONTHS[g["month"]], int(g["day2"]))
+            return DateWindow(first, last, "day") if first <= last else None
     except ValueError:
         return None
     if rule == "month_year":
@@ -179,15 +280,7 @@ def _resolve(rule: str, m: re.Match[str], ref: date | None, previous: DateWindow
         return _modified_month(year, month, mod)
     if rule == "season_year":
         year = int(g["year"])
-        first_month, last_month = SEASONS[g["season"]]
-        if first_month > last_month:  # winter spans the new year
-            return DateWindow(date(year, 12, 1), _month_range(year + 1, 2)[1], "month")
-        months = list(range(first_month, last_month + 1))
-        if mod and mod.startswith(("early", "the beginning", "the start")):
-            months = months[:1]
-        elif mod and mod.startswith(("late", "the end")):
-            months = months[-2:]
-        return DateWindow(date(year, months[0], 1), _month_range(year, months[-1])[1], "month")
+        return _season(year, SEASONS[g["season"]][0], g["season"], mod)
     if rule == "year":
         year = int(g["year"])
         return DateWindow(date(year, 1, 1), date(year, 12, 31), "year")
@@ -247,8 +340,11 @@ def _resolve(rule: str, m: re.Match[str], ref: date | None, previous: DateWindow
         if rel in ("last year", "the previous year"):
             return DateWindow(date(ref.year - 1, 1, 1), date(ref.year - 1, 12, 31), "year")
         return DateWindow(date(ref.year, 1, 1), ref, "year")
+    if rule == "years_ago_this_month":
+        n = _count(g["num"])
+        return DateWindow(*_month_range(ref.year - n, ref.month), "month")
     if rule == "ago":
-        n = NUMBER_WORDS.get(g["num"]) or int(g["num"])
+        n = _count(g["num"])
         unit = g["unit"]
         if unit == "day":
             return _day(ref - timedelta(days=n))
@@ -271,6 +367,11 @@ def _resolve(rule: str, m: re.Match[str], ref: date | None, previous: DateWindow
         year = _latest_month(month, ref, strictly_before=prep in ("last", "this past"))
         return _modified_month(year, month, mod)
     return None
+
+
+def _count(token: str) -> int:
+    token = re.sub(r"\s+", " ", token)
+    return NUMBER_WORDS.get(token) or int(token)
 
 
 def _anaphoric(rel: str, previous: DateWindow) -> DateWindow | None:
@@ -298,7 +399,7 @@ def _plausible(rule: str, m: re.Match[str], text: str) -> bool:
             return re.match(r"\s+of\s+(?:this|that|the)\s+month", after) is not None
         return int(m.group("day")) <= 31
     if rule in ("month_day", "day_month", "month_alone", "month_year"):
-        month_text = m.group("month")
+        month_text = text[m.start("month") : m.end("month")]  # the article's own case, not the matcher's
         if month_text.lower() == "may" and not month_text[0].isupper():
             return False  # the modal verb
         if month_text.lower() in ("mar", "jun", "jul", "sep", "oct", "dec", "jan", "feb", "apr", "aug", "nov"):
@@ -306,24 +407,36 @@ def _plausible(rule: str, m: re.Match[str], text: str) -> bool:
         if rule in ("month_day", "day_month"):
             return 1 <= int(m.group("day")) <= 31
     if rule == "weekday":
-        return m.group("weekday")[0].isupper()
+        return text[m.start("weekday")].isupper()
     return True
 
 
 def find_dates(text: str, start: int, end: int, ref: date | None, previous: DateWindow | None) -> list[DateMention]:
     """Every date expression in text[start:end], in order, resolved where possible."""
-    claimed: list[tuple[int, int]] = []
+    claimed_starts: list[int] = []  # sorted, with the ends alongside: overlap checks by bisection stay cheap
+    claimed_ends: list[int] = []
     found: list[tuple[int, int, str, re.Match[str]]] = []
+    low = text[start:end].lower()
+    digit = _DIGIT.search(low) is not None
     for rule, pattern in _PATTERNS:
+        needs = _NEEDS.get(rule)
+        if needs is not None and not (("0" in needs and digit) or any(w in low for w in needs if w != "0")):
+            continue  # none of the words this rule needs is in the sentence
         for m in pattern.finditer(text, start, end):
             s, e = m.span()
-            if any(s < ce and cs < e for cs, ce in claimed) or not _plausible(rule, m, text):
+            i = bisect_right(claimed_starts, s)
+            overlaps = (i > 0 and claimed_ends[i - 1] > s) or (i < len(claimed_starts) and claimed_starts[i] < e)
+            if overlaps or not _plausible(rule, m, text):
                 continue
-            claimed.append((s, e))
+            claimed_starts.insert(i, s)
+            claimed_ends.insert(i, e)
             found.append((s, e, rule, m))
     out: list[DateMention] = []
     for s, e, rule, m in sorted(found, key=lambda f: f[0]):
-        window = _resolve(rule, m, ref, previous)
+        try:
+            window = _resolve(rule, m, ref, previous)
+        except (ValueError, OverflowError):  # a date outside the calendar ("Feb. 30", year 1 minus a week)
+            window = None
         before = text[max(0, s - 60) : s]
         reporting = bool(_REPORTING_BEFORE.search(before)) or bool(_DATELINE_AFTER.match(text[e : e + 20]))
         # "since <date>" and "in the past week" bound a period; they do not date an event.

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import itertools
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
+from functools import cache, lru_cache
 
 from app.extraction.dates import DateMention
 from app.extraction.lexicon import lexicon
@@ -24,6 +26,7 @@ _NON_FINITE_BEFORE = re.compile(
     re.IGNORECASE,
 )
 _INFINITIVE_BEFORE = re.compile(r"\bto\s+$", re.IGNORECASE)
+_DATE_LEAD = re.compile(r"(?:\b(?:in|on|during|around|and|late|early)\s+)*$", re.IGNORECASE)
 _CLAUSE_SPLIT_BEFORE = re.compile(r"(?:,\s*(?:and|but|while)\s+|;\s*|,\s*)$")
 
 
@@ -37,8 +40,9 @@ class Segment:
 
 
 def passes_prefilter(text: str) -> bool:
-    """Cheap check so unrelated text skips every heavy stage."""
-    return lexicon().prefilter.search(text) is not None
+    """Cheap check so unrelated text skips every heavy stage: plain substring tests on the lower-cased text."""
+    low = text.lower()
+    return any(stem in low for stem in lexicon().prefilter)
 
 
 def segments(doc: Document, sentence: Sentence, dates: list[DateMention]) -> list[Segment]:
@@ -47,10 +51,12 @@ def segments(doc: Document, sentence: Sentence, dates: list[DateMention]) -> lis
     for d in dates:
         if d.reporting or d.start <= sentence.start + 3:
             continue
-        before = doc.text[sentence.start : d.start]
-        lead = re.search(r"(?:\b(?:in|on|during|around|and|late|early)\s+)*$", before, re.IGNORECASE)
+        # Only the few words before the date matter; a bounded window keeps one giant "sentence" linear.
+        window_start = max(sentence.start, d.start - 80)
+        before = doc.text[window_start : d.start]
+        lead = _DATE_LEAD.search(before)
         clause_start = d.start - (len(lead.group(0)) if lead else 0)
-        if _CLAUSE_SPLIT_BEFORE.search(doc.text[sentence.start : clause_start]) or re.match(
+        if _CLAUSE_SPLIT_BEFORE.search(doc.text[max(sentence.start, clause_start - 20) : clause_start]) or re.match(
             r",\s*when\b", doc.text[d.end : d.end + 8]
         ):
             cuts.append(clause_start)
@@ -78,30 +84,81 @@ def _cuts_between_dates(doc: Document, sentence: Sentence, dates: list[DateMenti
     return cuts
 
 
+def clear_caches() -> None:
+    _trigger_index.cache_clear()
+
+
+@lru_cache(maxsize=8)
+def _trigger_index(text: str) -> tuple[list[int], list[tuple[int, int, int, re.Match[str]]]]:
+    """Every trigger match over the whole document, sorted by start, as (start, end, pattern index, match): one pass
+    per pattern instead of one per sentence."""
+    found: list[tuple[int, int, int, re.Match[str]]] = []
+    for index, (_rule, pattern, _strength) in enumerate(lexicon().triggers):
+        found.extend((m.start(), m.end(), index, m) for m in pattern.finditer(text))
+    found.sort(key=lambda f: (f[0], f[2]))
+    return [f[0] for f in found], found
+
+
+_LONGEST_TRIGGER = 300  # no trigger match is longer: how far back a match running into a span can start
+
+
+def _span_matches(text: str, start: int, end: int) -> list[tuple[int, re.Match[str]]]:
+    """(pattern index, match) for the trigger matches inside text[start:end], as a search limited to that span would
+    find them: patterns with a document-wide match over the span's edge are searched again inside the span."""
+    starts, found = _trigger_index(text)
+    i = bisect_left(starts, start)
+    j = bisect_left(starts, end, lo=i)
+    redo = {f[2] for f in found[i:j] if f[1] > end}
+    k = bisect_left(starts, start - _LONGEST_TRIGGER, hi=i)
+    redo.update(f[2] for f in found[k:i] if f[1] > start)
+    out = [(f[2], f[3]) for f in found[i:j] if f[2] not in redo]
+    triggers = lexicon().triggers
+    for index in redo:
+        out.extend((index, m) for m in triggers[index][1].finditer(text, start, end))
+    return out
+
+
 def find_trigger(text: str, start: int, end: int) -> tuple[Found, float] | None:
-    """The strongest trigger in text[start:end] with its strength, after the context and form checks."""
+    """The strongest trigger in text[start:end] with its strength, after the context and form checks (on a tie, the
+    rule listed first in the lexicon, then the earliest match)."""
     lex = lexicon()
-    span_text = text[start:end]
     has_context = lex.escape_context
     best: tuple[Found, float] | None = None
-    for rule, pattern, strength in lex.triggers:
-        for m in pattern.finditer(text, start, end):
-            s, e = m.span()
-            value = strength
-            before = text[max(start, s - 40) : s]
-            if strength < 0.7:
-                rest = span_text[: s - start] + " " + span_text[e - start :]
-                if not has_context.search(rest):
-                    continue
-            if rule not in ("caught_trying", "attempt") and (
-                _NON_FINITE_BEFORE.search(before) or _INFINITIVE_BEFORE.search(before)
-            ):
-                value *= 0.45
-            if lex.relative_clause.search(before):
-                value *= 0.75
-            if best is None or value > best[1]:
-                best = (Found(m.group(0), s, e, rule, m.group(0)), value)
+    triggers = lex.triggers
+    for index, m in sorted(_span_matches(text, start, end), key=lambda f: (f[0], f[1].start())):
+        rule, _pattern, strength = triggers[index]
+        s, e = m.span()
+        value = strength
+        before = text[max(start, s - 40) : s]
+        if strength < 0.7 and not (has_context.search(text, start, s) or has_context.search(text, e, end)):
+            continue
+        if rule not in ("caught_trying", "attempt") and (
+            _NON_FINITE_BEFORE.search(before) or _INFINITIVE_BEFORE.search(before) or before.endswith("-")
+        ):
+            value *= 0.45  # "in crossing", "to cross", "river-crossing defections"
+        if lex.relative_clause.search(before):
+            value *= 0.75
+        if best is None or value > best[1]:
+            best = (Found(text[s:e], s, e, rule, text[s:e]), value)
     return best
+
+
+_CLAUSE_EDGE = re.compile(
+    r"[;:]\s+|,\s+(?:and|but|while|whereas)\s+|\s+and\s+(?=(?:in|on|at)\s+(?:other|some|many)\b)", re.I
+)
+
+
+def clause_around(text: str, start: int, end: int, position: int) -> tuple[int, int]:
+    """The clause of text[start:end] that holds `position` ('In 2007 six players disappeared in Tanzania | and in
+    other cases one or two would go missing')."""
+    left, right = start, end
+    for m in _CLAUSE_EDGE.finditer(text, start, end):
+        if m.end() <= position:
+            left = m.end()
+        elif m.start() >= position:
+            right = m.start()
+            break
+    return left, right
 
 
 def generic_penalty(text: str) -> float:
@@ -113,5 +170,34 @@ def is_new_event_cue(text: str) -> bool:
     return lexicon().new_event_cues.search(text) is not None
 
 
-def is_anaphoric(text: str) -> bool:
-    return lexicon().anaphora.search(text) is not None
+@cache
+def _anaphora_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    lex = lexicon()
+    words = [*lex.person_nouns, *lex.group_nouns, *(w for w in lex.number_words if len(w) > 2)]
+    nouns = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    subject = re.compile(
+        rf"""^\s*["']?\s*(?:the|these|those|all|both|this)\s+(?:[\w'-]+\s+){{0,3}}?(?P<noun>{nouns}|\d{{1,3}}|\d+-year-old|"""
+        rf"""group|pair|boat|vessel|escape|defection|incident|crossing)\b""",
+        re.I,
+    )
+    obj = re.compile(
+        r"^[^.;]{0,80}?\b(?:arrested|detained|caught|captured|found|picked\s+up|spotted|rescued|intercepted|stopped|"
+        r"escorted)\s+(?:them|him|her|the\s+(?:[\w-]+\s+){0,2}?(?:group|men|women|family|pair|couple|boat|soldiers?|"
+        r"man|woman|defectors?))\b",
+        re.I,
+    )
+    return subject, obj
+
+
+def is_anaphoric(text: str, start: int = 0, end: int | None = None) -> bool:
+    """Whether text[start:end] goes on about people already introduced: 'They...', 'The four were fishermen',
+    'The 22-year-old...', 'Lao police arrested them on May 10'."""
+    end = len(text) if end is None else end
+    head = text[start : min(end, start + 200)]
+    if lexicon().anaphora.search(head) is not None:
+        return True
+    subject, obj = _anaphora_patterns()
+    m = subject.match(head)
+    if m is not None and (m.group("noun")[0].islower() or m.group("noun")[0].isdigit()):
+        return True
+    return obj.match(head) is not None

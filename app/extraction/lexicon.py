@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import json
 import re
+import re._constants as _C
+import re._parser as _parser
+import sys
+from bisect import bisect_left
+from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -30,8 +35,122 @@ def _load(name: str) -> Any:
     return json.loads(resources.files("app.extraction").joinpath("data", name).read_text(encoding="utf-8"))
 
 
+def clear_caches() -> None:
+    """Forget per-document memos (the lower-cased text and the token list)."""
+    lowered.cache_clear()
+    _document_tokens.cache_clear()
+    _document_hits.cache_clear()
+
+
+@lru_cache(maxsize=8)
+def lowered(text: str) -> str | None:
+    """The text in lower case when that keeps every offset (it does for all but a few characters, such as the
+    dotted capital I), else None."""
+    low = text.lower()
+    return low if len(low) == len(text) else None
+
+
+def _prefixes(items: list[Any]) -> set[str] | None:
+    """Literal strings one of which every match of the parsed pattern `items` starts with, or None if unknown."""
+    i = 0
+    while i < len(items) and items[i][0] in (_C.AT, _C.ASSERT, _C.ASSERT_NOT):
+        i += 1  # zero-width: \\b, look-arounds
+    if i >= len(items):
+        return None
+    op, av = items[i]
+    if op is _C.LITERAL:
+        literal = ""
+        while i < len(items) and items[i][0] is _C.LITERAL:
+            literal += chr(items[i][1])
+            i += 1
+        if i < len(items) and len(literal) < 3:
+            rest = _prefixes(items[i:])
+            if rest:
+                return {literal + r for r in rest}
+        return {literal}
+    if op is _C.SUBPATTERN:
+        return _prefixes(list(av[3]))
+    if op is _C.BRANCH:
+        out: set[str] = set()
+        for branch in av[1]:
+            found = _prefixes(list(branch))
+            if not found:
+                return None
+            out |= found
+        return out
+    if op in (_C.MAX_REPEAT, _C.MIN_REPEAT) and av[0] >= 1:
+        return _prefixes(list(av[2]))
+    return None
+
+
+def literal_gate(source: str) -> tuple[str, ...] | None:
+    """The literal openings of a pattern (every match starts with one), to skip texts that hold none of them."""
+    try:
+        found = _prefixes(list(_parser.parse(source)))
+    except (re.error, TypeError, ValueError, RecursionError):
+        return None
+    return tuple(sorted(found)) if found and all(found) else None
+
+
+class CasefoldPattern:
+    """A case-insensitive pattern run as a case-sensitive one over the lower-cased document.
+
+    Python's `re` is several times slower with IGNORECASE on long alternations; a pattern whose source has no upper
+    case letter (outside escapes such as \\S or \\W) matches the lower-cased text exactly as the case-insensitive
+    pattern matches the text, so it can run on `lowered(text)` (cached per document). Offsets are the same; matched
+    strings come back in lower case. Texts whose lower-case form changes length use the case-insensitive pattern.
+    """
+
+    __slots__ = ("_fast", "_gate", "_slow", "pattern")
+
+    def __init__(self, source: str, flags: int = 0) -> None:
+        self.pattern = source
+        self._slow = re.compile(source, flags | re.IGNORECASE)
+        self._fast = re.compile(source, flags & ~re.IGNORECASE)
+        self._gate = literal_gate(source)
+
+    def _closed(self, pattern: re.Pattern[str], target: str, pos: int, endpos: int) -> bool:
+        """True when no literal opening of the pattern occurs in target[pos:endpos]: no match is possible."""
+        gate = self._gate
+        if gate is None or pattern is not self._fast or min(endpos, len(target)) - pos < 400:
+            return False  # on a sentence the pattern is as quick as the test
+        return all(target.find(g, pos, endpos) < 0 for g in gate)
+
+    @staticmethod
+    def safe(source: str) -> bool:
+        return not any(c.isupper() for c in re.sub(r"\\.|\(\?P[<=]", "", source))
+
+    def _target(self, text: str) -> tuple[re.Pattern[str], str]:
+        low = lowered(text) if len(text) > 32 else (text.lower() if len(text.lower()) == len(text) else None)
+        return (self._fast, low) if low is not None else (self._slow, text)
+
+    def search(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match[str] | None:
+        pattern, target = self._target(text)
+        if self._closed(pattern, target, pos, endpos):
+            return None
+        return pattern.search(target, pos, endpos)
+
+    def match(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match[str] | None:
+        pattern, target = self._target(text)
+        return pattern.match(target, pos, endpos)
+
+    def finditer(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> Iterator[re.Match[str]]:
+        pattern, target = self._target(text)
+        if self._closed(pattern, target, pos, endpos):
+            return iter(())
+        return pattern.finditer(target, pos, endpos)
+
+
+def compile_ci(source: str, flags: int = 0) -> re.Pattern[str]:
+    """A case-insensitive pattern, as a `CasefoldPattern` when its source allows (same interface as re.Pattern for
+    search, match and finditer)."""
+    if CasefoldPattern.safe(source):
+        return CasefoldPattern(source, flags)  # type: ignore[return-value]
+    return re.compile(source, flags | re.IGNORECASE)
+
+
 def _compile(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern, _FLAGS)
+    return compile_ci(pattern)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +165,7 @@ class Crossing:
 
 @dataclass(frozen=True)
 class Lexicon:
-    prefilter: re.Pattern[str]
+    prefilter: tuple[str, ...]  # lower-case substrings, one of which any defection story contains
     triggers: tuple[tuple[str, re.Pattern[str], float], ...]
     escape_context: re.Pattern[str]
     relative_clause: re.Pattern[str]
@@ -79,7 +198,7 @@ def _public(d: dict[str, Any]) -> dict[str, Any]:
 def lexicon() -> Lexicon:
     data = _load("lexicon.json")
     return Lexicon(
-        prefilter=_compile(data["prefilter"]),
+        prefilter=tuple(stem.strip().lower() for stem in data["prefilter"].split("|") if stem.strip()),
         triggers=tuple(
             (name, _compile(r"\b(?:" + pattern + ")"), float(strength))
             for name, (pattern, strength) in _public(data["triggers"]).items()
@@ -110,7 +229,7 @@ def lexicon() -> Lexicon:
     )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Gazetteer:
     """Names (canonical and aliases, lower-cased) -> places, crossings and countries, with one matcher over all."""
 
@@ -121,21 +240,39 @@ class Gazetteer:
     demonyms: dict[str, str]
     country_names: dict[str, str]  # alpha-3 -> short English name
     max_tokens: int
+    first_tokens: dict[str, int]  # first token of any name -> the most tokens a name starting with it has
+    land_borders: frozenset[frozenset[str]]  # pairs of countries that share a land border
 
     def find(self, text: str, start: int, end: int) -> list[GazetteerHit]:
         """Every gazetteer name in text[start:end], longest match first, without overlaps."""
-        tokens = [(m.start(), m.end(), m.group(0).lower()) for m in _TOKEN.finditer(text, start, end)]
+        if end - start > 64:
+            # The document is scanned once; a span takes the hits inside it, unless one runs over its edge.
+            starts, hits = _document_hits(self, text)
+            i = bisect_left(starts, start)
+            j = bisect_left(starts, end, lo=i)
+            if (i == 0 or hits[i - 1].end <= start) and (j == i or hits[j - 1].end <= end):
+                return hits[i:j]
+        return self.scan(text, start, end)
+
+    def scan(self, text: str, start: int, end: int) -> list[GazetteerHit]:
+        tokens = _tokens(text, start, end)
         hits: list[GazetteerHit] = []
+        first_tokens = self.first_tokens
         i = 0
-        while i < len(tokens):
+        n_tokens = len(tokens)
+        while i < n_tokens:
+            longest = first_tokens.get(tokens[i][2])
+            if longest is None:
+                i += 1
+                continue
             # Names are capitalised; only multi-word border features are also written in lower case
             # ("the sea border", "the demilitarized zone").
             capitalised = text[tokens[i][0]].isupper()
-            for n in range(min(self.max_tokens, len(tokens) - i), 0, -1):
+            for n in range(min(longest, n_tokens - i), 0, -1):
                 if not capitalised and n < 2:
                     continue
                 key = " ".join(t[2] for t in tokens[i : i + n])
-                found = self.lookup(key)
+                found = self.lookup_key(key)
                 if found is not None and (capitalised or found[0] == "crossing"):
                     s, e = tokens[i][0], tokens[i + n - 1][1]
                     hits.append(GazetteerHit(s, e, text[s:e], found[0], found[1]))
@@ -146,7 +283,9 @@ class Gazetteer:
         return hits
 
     def lookup(self, name: str) -> tuple[str, Any] | None:
-        key = _key(name)
+        return self.lookup_key(_key(name))
+
+    def lookup_key(self, key: str) -> tuple[str, Any] | None:
         if key in self.crossing_aliases:
             return "crossing", self.crossings[self.crossing_aliases[key]]
         if key in self.places:
@@ -158,7 +297,47 @@ class Gazetteer:
         return None
 
 
-_TOKEN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9'.-]*[A-Za-z0-9])?")
+# Letters of any script, digits, and inner apostrophes, dots and hyphens (Ji'an, U.S., Hyesan-si).
+_TOKEN = re.compile(r"[^\W_](?:[\w'.-]*[^\W_])?")
+_POSSESSIVE_FORMS = frozenset({"'s", "'S"})
+
+
+def _tokens(text: str, start: int, end: int) -> list[tuple[int, int, str]]:
+    """(start, end, lower-cased form) of each token; a possessive "'s" is not part of the name (Eritrea's)."""
+    if end - start > 64:
+        # Spans of one document are looked up many times: tokenise the document once and slice.
+        starts, tokens = _document_tokens(text)
+        i = bisect_left(starts, start)
+        j = bisect_left(starts, end, lo=i)
+        while j > i and tokens[j - 1][1] > end:
+            j -= 1
+        if (i == 0 or tokens[i - 1][1] <= start) and (j == len(tokens) or tokens[j][0] >= end):
+            return tokens[i:j]
+    return _scan_tokens(text, start, end)
+
+
+@lru_cache(maxsize=8)
+def _document_hits(gaz: Gazetteer, text: str) -> tuple[list[int], list[GazetteerHit]]:
+    hits = gaz.scan(text, 0, len(text))
+    return [h.start for h in hits], hits
+
+
+@lru_cache(maxsize=8)
+def _document_tokens(text: str) -> tuple[list[int], list[tuple[int, int, str]]]:
+    tokens = _scan_tokens(text, 0, len(text))
+    return [t[0] for t in tokens], tokens
+
+
+def _scan_tokens(text: str, start: int, end: int) -> list[tuple[int, int, str]]:
+    low = lowered(text) if end - start > 64 else None
+    out: list[tuple[int, int, str]] = []
+    append = out.append
+    for m in _TOKEN.finditer(text, start, end):
+        s, e = m.span()
+        if e - s > 2 and text[e - 2 : e] in _POSSESSIVE_FORMS:
+            e -= 2
+        append((s, e, low[s:e] if low is not None else text[s:e].lower()))
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,7 +351,8 @@ class GazetteerHit:
 
 def _key(name: str) -> str:
     """Names and text are compared as lower-cased tokens joined by single spaces."""
-    return " ".join(m.group(0) for m in _TOKEN.finditer(name.lower().replace("’", "'")))
+    clean = name.replace("’", "'")
+    return " ".join(t[2] for t in _tokens(clean, 0, len(clean)))
 
 
 def _country_names() -> tuple[dict[str, str], dict[str, str]]:
@@ -192,6 +372,8 @@ def _country_names() -> tuple[dict[str, str], dict[str, str]]:
             short["SUN"] = "Soviet Union"
             names[_key("USSR")] = "SUN"
             names[_key("Soviet Union")] = "SUN"
+        if getattr(country, "alpha_3", None) == "DDR":
+            short["DDR"] = "East Germany"
     # pycountry's formal names for the two Koreas are not how news writes them.
     short.update({"PRK": "North Korea", "KOR": "South Korea", "RUS": "Russia", "IRN": "Iran", "SYR": "Syria"})
     return names, short
@@ -264,6 +446,11 @@ def gazetteer() -> Gazetteer:
 
     names = set(places) | set(crossing_aliases) | set(countries) | set(demonyms)
     max_tokens = max(len(n.split(" ")) for n in names)
+    first_tokens: dict[str, int] = {}
+    for name in names:
+        parts = name.split(" ")
+        first_tokens[parts[0]] = max(first_tokens.get(parts[0], 0), len(parts))
+    borders = frozenset(frozenset(pair) for pair in _load("crossings.json").get("land_borders", ()) if len(pair) == 2)
     return Gazetteer(
         places=places,
         crossings=crossings,
@@ -272,4 +459,6 @@ def gazetteer() -> Gazetteer:
         demonyms=demonyms,
         country_names=short_names,
         max_tokens=max_tokens,
+        first_tokens=first_tokens,
+        land_borders=borders,
     )

@@ -3,19 +3,32 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
+from datetime import date, datetime
 
 from app.extraction import attributes as attrs
-from app.extraction import detect
+from app.extraction import detect, lexicon
 from app.extraction.assemble import MentionInfo, article_origin, build, group
 from app.extraction.dates import DateMention, find_dates
+from app.extraction.lexicon import GazetteerHit
 from app.extraction.prepare import prepare
 from app.extraction.types import ArticleInput, DateWindow, Document, ExtractedIncident, Found, Sentence
 
-# Longer texts are cut here: an article of defection news is a few KB, and the cap keeps a pathological input
-# (megabytes of one run-on "sentence") from costing more than a bounded amount of work.
-MAX_TEXT_CHARS = 200_000
+# Longer texts are cut here: an article of defection news is a few KB, and the cap bounds the work a pathological
+# input (megabytes of one run-on "sentence") can cost. Every stage is linear in the text, so the cap is generous.
+MAX_TEXT_CHARS = 500_000
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 STAGES = ("prefilter", "prepare", "dates", "detect", "group", "assemble")
+
+# A sentence that goes on about what happened to the people afterwards ("They were flown to Beijing on Monday")
+# dates the aftermath, not the escape.
+_AFTERMATH = re.compile(
+    r"\b(?:flown|flew|sent|deported|repatriated|handed|released|sentenced|charged|tried|trial|court|transferred|"
+    r"returned|questioned|interrogated|expelled)\b",
+    re.I,
+)
 
 
 def _dates(doc: Document) -> dict[int, list[DateMention]]:
@@ -48,12 +61,14 @@ def _mentions(doc: Document, dates: dict[int, list[DateMention]], title: str | N
         sentence_dates = dates[sentence.index]
         segments = detect.segments(doc, sentence, sentence_dates)
         for seg_index, seg in enumerate(segments):
+            trigger = detect.find_trigger(doc.text, seg.start, seg.end)
+            anaphoric = seg_index == 0 and detect.is_anaphoric(doc.text, seg.start, seg.end)
+            if trigger is None and not (anaphoric and out and not headline):
+                continue  # nothing here to detect or to add: skip the costlier attribute finders
             seg_text = doc.text[seg.start : seg.end]
             seg_dates = [d for d in sentence_dates if seg.start <= d.start < seg.end]
-            trigger = detect.find_trigger(doc.text, seg.start, seg.end)
             sizes = attrs.group_sizes(doc.text, seg.start, seg.end)
-            places = attrs.places(doc.text, seg.start, seg.end)
-            anaphoric = seg_index == 0 and detect.is_anaphoric(seg_text)
+            places = [p for p in attrs.places(doc.text, seg.start, seg.end) if not _is_dateline(doc.text, seg.start, p)]
             if trigger is not None:
                 found, strength = trigger
                 precise_date = any(
@@ -61,10 +76,13 @@ def _mentions(doc: Document, dates: dict[int, list[DateMention]], title: str | N
                 )
                 # A sentence with a precise date is about one event even when it also carries a generic phrase
                 # ("guards shot a man trying to cross last Saturday, under orders to fire on anyone who...").
-                strength -= detect.generic_penalty(seg_text) * (0.5 if precise_date else 1.0)
+                clause = detect.clause_around(doc.text, seg.start, seg.end, found.start)
+                strength -= detect.generic_penalty(doc.text[clause[0] : clause[1]]) * (0.5 if precise_date else 1.0)
                 if any(not d.reporting and not d.since and d.window for d in seg_dates):
                     strength += 0.1
-                if any(s.value[0] is not None and s.value[0] < 100 and s.rule != "singular" for s in sizes):
+                if any(
+                    s.value[0] is not None and s.value[0] < 100 and s.rule not in ("singular", "others") for s in sizes
+                ):
                     strength += 0.1
                 if places:
                     strength += 0.05
@@ -77,7 +95,8 @@ def _mentions(doc: Document, dates: dict[int, list[DateMention]], title: str | N
                         dates=seg_dates,
                         sizes=sizes,
                         places=places,
-                        new_event=detect.is_new_event_cue(seg_text),
+                        new_event=detect.is_new_event_cue(seg_text)
+                        or _opens_with_own_date(doc.text, seg.start, seg_dates),
                         anaphoric=anaphoric,
                         destinations=tuple(f.value for f in attrs.destinations(doc.text, seg.start, seg.end, None)),
                         support=headline,
@@ -94,7 +113,7 @@ def _mentions(doc: Document, dates: dict[int, list[DateMention]], title: str | N
                         end=seg.end,
                         trigger=Found(None, seg.start, seg.start, "anaphora", ""),
                         strength=0.0,
-                        dates=seg_dates,
+                        dates=[] if _AFTERMATH.search(seg_text) else seg_dates,
                         sizes=sizes,
                         places=places,
                         new_event=False,
@@ -105,18 +124,82 @@ def _mentions(doc: Document, dates: dict[int, list[DateMention]], title: str | N
     return out + headlines
 
 
+_NEW_SUBJECT = re.compile(
+    r"\s*,?\s*(?:a|an|another|one|two|three|four|five|six|seven|eight|nine|ten|several|some|dozens|more\s+than|"
+    r"about|at\s+least|\d+|[A-Z][a-z]+\s+[A-Z])\b"
+)
+
+
+def _opens_with_own_date(text: str, start: int, dates: list[DateMention]) -> bool:
+    """'In May, nine North Koreans crossed...', 'Last week, a soldier walked...': a clause that opens with its own
+    date and brings in new people tells of another incident."""
+    lead = next((d for d in dates if not d.reporting), None)
+    if (
+        lead is None
+        or lead.start - start > 12
+        or not re.fullmatch(r"\W*(?:(?:and|but|then|on|in|at)\s+)*", text[start : lead.start], re.I)
+    ):
+        return False
+    return _NEW_SUBJECT.match(text, lead.end) is not None
+
+
+def _is_dateline(text: str, start: int, hit: GazetteerHit) -> bool:
+    """'SEOUL, July 29 (Yonhap) --', 'DANDONG/SEOUL -': where the story was filed, not where it happened."""
+    return (
+        hit.start - start < 40
+        and hit.text.isupper()
+        and len(hit.text) > 3
+        and re.match(r"\s*(?:[,/(]|-|--|\u2014)", text[hit.end : hit.end + 3]) is not None
+    )
+
+
+def _published(value: object) -> date | None:
+    """The reference date for relative dates; anything that is not a readable date counts as unknown."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip()[:10])
+        except ValueError:
+            return None
+    return None
+
+
 def extract(article: ArticleInput) -> list[ExtractedIncident]:
-    """Every incident the article describes, in the order it first mentions them."""
-    text = article.text or ""
+    """Every incident the article describes, in the order it first mentions them.
+
+    Empty, blank or unrelated text gives no incidents; a missing or unreadable publication date leaves relative
+    dates unresolved. Evidence spans are offsets into `article.text`, and each evidence text is exactly
+    `article.text[start:end]`.
+    """
+    text = article.text if isinstance(article.text, str) else ""
     if len(text) > MAX_TEXT_CHARS:
         text = text[:MAX_TEXT_CHARS]
+    if _SURROGATE.search(text):
+        # Lone surrogates (bytes decoded with surrogateescape) cannot be written out; quote them as U+FFFD.
+        text = _SURROGATE.sub("\ufffd", text)
     if not text.strip() or not detect.passes_prefilter(text):
         return []
-    doc = prepare(text, article.published)
+    # Per-document memos start empty, so a document's cost never depends on what was extracted before.
+    attrs.clear_caches()
+    detect.clear_caches()
+    lexicon.clear_caches()
+    doc = prepare(text, _published(article.published))
     dates = _dates(doc)
-    mentions = _mentions(doc, dates, article.title)
+    mentions = _mentions(doc, dates, article.title if isinstance(article.title, str) else None)
     if not any(not m.support for m in mentions):
         return []
     drafts = group(mentions, doc.published)
     origin = article_origin(doc, mentions)
-    return [build(doc, draft, origin) for draft in drafts]
+    incidents: list[ExtractedIncident] = []
+    for draft in drafts:
+        incident = build(doc, draft, origin, incidents[-1] if incidents else None)
+        if incident is not None:
+            incidents.append(incident)
+    # The prepared text maps quotes and dashes one for one; evidence quotes the article's own characters.
+    return [
+        replace(incident, evidence=tuple(replace(e, text=text[e.start : e.end]) for e in incident.evidence))
+        for incident in incidents
+    ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from app.extraction.lexicon import compile_ci
 from app.extraction.types import Document, Sentence
 
 _CHAR_MAP = str.maketrans(
@@ -16,10 +17,17 @@ _CHAR_MAP = str.maketrans(
         **dict.fromkeys("‘’‚‛′`´", "'"),
         **dict.fromkeys("“”„‟″«»", '"'),
         **dict.fromkeys("‐‑‒–—―−", "-"),
-        **dict.fromkeys("\u00a0\u2007\u2009\u200a\u202f\u2002\u2003\u200b\ufeff\t\r\f\v", " "),
+        **dict.fromkeys("\u00a0\u2007\u2009\u200a\u202f\u2002\u2003\u200b\ufeff\t\r\f\v\u0085", " "),
+        **dict.fromkeys("\u2028\u2029", "\n"),
     }
 )
-_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+# Control characters, and lone surrogates left by a wrong decoding (they cannot even be written out as UTF-8).
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff]")
+# Markup left in a text field: tags and comments become spaces of the same length, so offsets still hold.
+_MARKUP = re.compile(
+    r"<!--.{0,2000}?-->|<(?:script|style)\b[^>]{0,500}>.{0,20000}?</(?:script|style)>|</?[A-Za-z][^<>]{0,500}>|&(?:[a-z]{2,8}|#\d{1,6}|#x[0-9a-f]{1,5});",
+    re.I | re.S,
+)
 
 # Abbreviations after which a period does not end a sentence.
 _ABBREVIATIONS = frozenset(
@@ -98,27 +106,64 @@ _ABBREVIATIONS = frozenset(
         "conn",
     ]
 )
-_TERMINAL = re.compile(r"""[.!?]+["')\]]*(?=\s+["'(\[]?[A-Z0-9])""")
+# A run of terminal punctuation, taken whole (the look-behind keeps a run of a million dots linear), closing quotes
+# or brackets, then space and a capital, a digit or an opening quote.
+_TERMINAL = re.compile(r"""(?<![.!?])[.!?]++["')\]]*+(?=\s++["'(\[]?[A-Z0-9])""")
+MAX_SENTENCE = 1500  # characters; news sentences are far shorter
 _LINE_END_OK = re.compile(r"""[.!?:;"')\]]\s*$""")
-_CAPTION = re.compile(
-    r"""(?:\b(?:photo|image|picture|file\s+photo|photograph|credit)s?\s*:)"""
-    r"""|(?:\.(?:jpe?g|png|gif|webp)\b)"""
-    r"""|(?:[-|/]\s*(?:[A-Z][A-Za-z'.]*\s+){0,4}/?\s*(?:via\s+)?(?:AFP|AP|REUTERS|Reuters|Getty(?:\s+Images)?|EPA|"""
-    r"""Yonhap|KCNA|Xinhua|Shutterstock|NK\s+News|Daily\s+NK)\s*$)"""
-    r"""|(?:/\s*(?:AFP|AP|REUTERS|Getty|EPA|KCNA|Yonhap)\b)"""
+# Photo captions and credit lines: "Photo: SAMPLE/AFP", "File photo: AP", "(Image: Daily NK)", "REUTERS/Kim Hong-Ji",
+# "Getty Images", "© Yonhap", "Pictured: ...". A short paragraph with one is a caption; in a long one only the
+# sentence holding it is.
+_CREDIT = compile_ci(
+    r"""(?:\b(?:photo|image|picture|file\s+photo|photograph|credit|caption|pictured|source|illustration)s?\s*(?::|by\b))"""
+    r"""|(?:\.(?:jpe?g|png|gif|webp)\b)|©|\(c\)\s|\bcourtesy\s+of\b"""
+    r"""|(?:[-|/]\s*(?:[a-z][a-z'.]*\s+){0,4}/?\s*(?:via\s+)?(?:afp|ap|reuters|getty(?:\s+images)?|epa|"""
+    r"""yonhap|kcna|xinhua|shutterstock|nk\s+news|daily\s+nk|uscg|handout)\s*\)?\s*$)"""
+    r"""|(?:\b(?:afp|ap|reuters|getty|epa|kcna|yonhap|xinhua)\s*/\s*[a-z])|(?:/\s*(?:afp|ap|reuters|getty|epa|kcna|yonhap)\b)"""
 )
+_CAPTION_START = re.compile(
+    r"""^\W{0,3}(?:photo|image|picture|file\s+photo|caption|pictured|credit)s?\b\s*[:(-]""", re.I
+)
+_CAPTION_MAX = 400
+
+
+def is_caption(paragraph: str) -> bool:
+    """A photo caption or credit line, which describes a picture rather than telling the story."""
+    text = paragraph.strip()
+    if _CAPTION_START.match(text):
+        return True
+    return len(text) <= _CAPTION_MAX and _CREDIT.search(text) is not None
+
+
+def _blank(match: re.Match[str]) -> str:
+    return " " * (match.end() - match.start())
 
 
 def normalise(text: str) -> str:
-    """Map typographic quotes, dashes, odd spaces and control characters to plain ones, one for one."""
-    return _CONTROL.sub(" ", text.translate(_CHAR_MAP))
+    """Map typographic quotes, dashes, odd spaces, control characters and markup to plain characters, one for
+    one, so that every offset into the result is an offset into `text`."""
+    clean = _CONTROL.sub(" ", text.translate(_CHAR_MAP))
+    if "<" in clean or "&" in clean:
+        clean = _MARKUP.sub(_blank, clean)
+    return clean
+
+
+_BLANK_LINE = re.compile(r"\n[ ]*\n\s*")
 
 
 def _blocks(text: str) -> list[tuple[int, int]]:
-    """Blank-line separated blocks as (start, end) offsets."""
+    """Blank-line separated blocks as (start, end) offsets, without surrounding white space."""
     out = []
-    for match in re.finditer(r"\S(?:.*?\S)?(?=\n[ ]*\n|\s*$)", text, flags=re.DOTALL):
-        out.append((match.start(), match.end()))
+    pos = 0
+    for sep in [*_BLANK_LINE.finditer(text), None]:
+        end = sep.start() if sep is not None else len(text)
+        chunk = text[pos:end]
+        stripped = chunk.strip()
+        if stripped:
+            lead = len(chunk) - len(chunk.lstrip())
+            out.append((pos + lead, pos + lead + len(stripped)))
+        if sep is not None:
+            pos = sep.end()
     return out
 
 
@@ -155,9 +200,12 @@ def _paragraphs(text: str) -> list[tuple[int, int]]:
     return paragraphs
 
 
+_WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)$")
+
+
 def _ends_with_abbreviation(text: str, dot: int) -> bool:
     """True when the period at `dot` belongs to an abbreviation or an initial, not to the end of a sentence."""
-    match = re.search(r"([A-Za-z][A-Za-z.]*)$", text[:dot])
+    match = _WORD_BEFORE.search(text, max(0, dot - 40), dot)
     if not match:
         return False
     word = match.group(1)
@@ -184,7 +232,34 @@ def _split_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
             cursor += 1
     if cursor < end:
         spans.append((cursor, end))
-    return [(s, e) for s, e in spans if text[s:e].strip()]
+    out = []
+    for s, e in spans:
+        out.extend(_bounded(text, s, e))
+    return [(s, e) for s, e in out if text[s:e].strip()]
+
+
+def _bounded(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """A "sentence" longer than any real one (a run-on line without punctuation) is cut at white space every
+    MAX_SENTENCE characters or so, which bounds the work any one sentence can cost."""
+    if end - start <= MAX_SENTENCE:
+        return [(start, end)]
+    out = []
+    while end - start > MAX_SENTENCE:
+        cut = text.rfind(" ", start + MAX_SENTENCE // 2, start + MAX_SENTENCE)
+        if cut <= start:
+            cut = start + MAX_SENTENCE
+        out.append((start, cut))
+        start = cut
+        while start < end and text[start].isspace():
+            start += 1
+    if start < end:
+        out.append((start, end))
+    return out
+
+
+def _is_credit(sentence: str) -> bool:
+    """A sentence that is only a credit ('Photo: SAMPLE/AFP', 'REUTERS/Kim Hong-Ji') inside a longer paragraph."""
+    return len(sentence) <= 120 and _CREDIT.search(sentence) is not None and len(sentence.split()) <= 12
 
 
 def prepare(text: str, published: date | None) -> Document:
@@ -192,17 +267,17 @@ def prepare(text: str, published: date | None) -> Document:
     clean = normalise(text)
     sentences: list[Sentence] = []
     for p_index, (p_start, p_end) in enumerate(_paragraphs(clean)):
-        paragraph = clean[p_start:p_end]
-        caption = bool(_CAPTION.search(paragraph))
+        caption = p_end - p_start <= _CAPTION_MAX and is_caption(clean[p_start:p_end])
         for s_start, s_end in _split_sentences(clean, p_start, p_end):
+            sentence_text = clean[s_start:s_end]
             sentences.append(
                 Sentence(
                     index=len(sentences),
                     paragraph=p_index,
                     start=s_start,
                     end=s_end,
-                    text=clean[s_start:s_end],
-                    is_caption=caption,
+                    text=sentence_text,
+                    is_caption=caption or bool(_CAPTION_START.match(sentence_text)) or _is_credit(sentence_text),
                 )
             )
     return Document(text=clean, sentences=tuple(sentences), published=published)

@@ -1,0 +1,164 @@
+"""Speed benchmark of the extraction library on one core (not a test: run it by hand).
+
+    python tests/benchmarks/bench_extraction.py [--seconds N] [--profile]
+
+Prints defection articles per second (the gold corpus texts in tests/extraction/corpus, ~3 KB each) and MB per
+second of unrelated news-like text (generated: shuffled sentences of neutral vocabulary with no escape words, cut
+into article-sized documents). Targets: >= 300 articles/s and >= 5 MB/s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import json
+import pstats
+import random
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from app.extraction import ArticleInput, extract  # noqa: E402
+
+CORPUS = ROOT / "tests" / "extraction" / "corpus"
+TARGET_ARTICLES_PER_S = 300
+TARGET_MB_PER_S = 5.0
+
+_SUBJECTS = [
+    "The city council",
+    "A local bakery",
+    "The central bank",
+    "Researchers at the university",
+    "The football club",
+    "Farmers in the region",
+    "The new museum",
+    "Shoppers",
+    "The weather service",
+    "Investors",
+    "The school board",
+    "A team of engineers",
+]
+_VERBS = [
+    "announced",
+    "opened",
+    "reported",
+    "approved",
+    "celebrated",
+    "reviewed",
+    "postponed",
+    "welcomed",
+    "discussed",
+    "published",
+]
+_OBJECTS = [
+    "a plan to repair the old bridge",
+    "record sales of winter coats",
+    "a festival of traditional music",
+    "higher interest rates for the second quarter",
+    "a study of sleep and memory in teenagers",
+    "the results of the annual harvest",
+    "a new timetable for the commuter trains",
+    "an exhibition of modern painting",
+    "a programme of free evening classes",
+    "the budget for road maintenance",
+]
+_TAILS = [
+    "on Tuesday",
+    "after a long debate",
+    "according to a statement",
+    "in a brief ceremony",
+    "despite the heavy rain",
+    "to the surprise of many residents",
+    "earlier this month",
+    "for the third year running",
+]
+
+
+def neutral_documents(total_bytes: int, seed: int = 7, size: int = 3000) -> list[str]:
+    """Article-sized documents of unrelated news-like prose, `total_bytes` in all."""
+    rng = random.Random(seed)
+    docs: list[str] = []
+    made = 0
+    while made < total_bytes:
+        paragraphs = []
+        length = 0
+        while length < size:
+            sentences = [
+                f"{rng.choice(_SUBJECTS)} {rng.choice(_VERBS)} {rng.choice(_OBJECTS)} {rng.choice(_TAILS)}."
+                for _ in range(rng.randint(2, 5))
+            ]
+            paragraph = " ".join(sentences)
+            paragraphs.append(paragraph)
+            length += len(paragraph) + 2
+        doc = "\n\n".join(paragraphs)
+        docs.append(doc)
+        made += len(doc.encode())
+    return docs
+
+
+def corpus_articles() -> list[ArticleInput]:
+    articles = []
+    for path in sorted(CORPUS.glob("*.json")):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        published = date.fromisoformat(data["published"]) if data.get("published") else None
+        articles.append(ArticleInput(text=data["text"], id=data["id"], title=data.get("title"), published=published))
+    return articles
+
+
+def _rate(work: list[ArticleInput], seconds: float) -> tuple[int, float]:
+    """(documents processed, elapsed) running over `work` repeatedly for about `seconds`."""
+    done = 0
+    start = time.perf_counter()
+    while True:
+        for article in work:
+            extract(article)
+        done += len(work)
+        elapsed = time.perf_counter() - start
+        if elapsed >= seconds:
+            return done, elapsed
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seconds", type=float, default=3.0, help="time spent on each measurement")
+    parser.add_argument("--profile", action="store_true", help="print the top of a cProfile of the defection run")
+    args = parser.parse_args()
+
+    articles = corpus_articles()
+    neutral = [ArticleInput(text=t, published=date(2024, 5, 1)) for t in neutral_documents(2_000_000)]
+    for article in articles[:5] + neutral[:5]:  # load the lexicon and gazetteer outside the timing
+        extract(article)
+
+    mean_kb = sum(len(a.text.encode()) for a in articles) / len(articles) / 1000
+    done, elapsed = _rate(articles, args.seconds)
+    per_s = done / elapsed
+    print(
+        f"defection articles: {per_s:8.1f} articles/s  ({mean_kb:.1f} KB mean, {done} in {elapsed:.2f} s)"
+        f"  target >= {TARGET_ARTICLES_PER_S}"
+    )
+
+    neutral_mb = sum(len(a.text.encode()) for a in neutral) / 1e6
+    done, elapsed = _rate(neutral, args.seconds)
+    mb_s = done / len(neutral) * neutral_mb / elapsed
+    print(
+        f"unrelated text:     {mb_s:8.1f} MB/s        ({neutral_mb:.1f} MB in {len(neutral)} documents)"
+        f"  target >= {TARGET_MB_PER_S}"
+    )
+
+    if args.profile:
+        profiler = cProfile.Profile()
+        profiler.enable()
+        _rate(articles, args.seconds)
+        profiler.disable()
+        pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
+    ok = per_s >= TARGET_ARTICLES_PER_S and mb_s >= TARGET_MB_PER_S
+    print("targets met" if ok else "below target")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,174 @@
+"""Assembly: grouping mentions into incidents and settling each field (route, method, actor, date, size)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from app.extraction import ArticleInput, extract
+from app.extraction.assemble import _consistent_route, _summary
+from app.extraction.lexicon import gazetteer
+
+PUB = date(2021, 3, 25)
+
+
+def incidents(text: str, published: date | None = PUB) -> list[dict]:
+    article = ArticleInput(text=text, id="t", published=published)
+    return [i.as_record(article) for i in extract(article)]
+
+
+def test_background_incident_with_its_own_date_is_separate() -> None:
+    text = (
+        "A unit of six North Korean border guards crossed the frozen Yalu River into China on the night of the 2nd.\n\n"
+        "Last month, two soldiers from the same brigade were shot dead as they tried to wade across the river."
+    )
+    found = incidents(text)
+    assert [(i["date_start"], i["group_size"], i["outcome"]) for i in found] == [
+        ("2021-03-02", 6, "crossed"),
+        ("2021-02-01", 2, "killed"),
+    ]
+
+
+def test_sentences_about_the_same_people_join_their_incident() -> None:
+    text = (
+        "Two Cuban boxers vanished from the Pan American Games in Rio de Janeiro last month.\n\n"
+        "The pair were picked up on Thursday and flown back to Havana."
+    )
+    (only,) = incidents(text)
+    assert (only["date_start"], only["date_end"]) == ("2021-02-01", "2021-02-28")
+    assert only["outcome"] == "repatriated"
+
+
+def test_a_later_step_of_the_journey_joins_the_first() -> None:
+    text = (
+        "A North Korean student waded across the Yalu River into China in November.\n\n"
+        "He then travelled south through Laos into Thailand and arrived in Seoul last month."
+    )
+    (only,) = incidents(text)
+    assert only["date_start"] == "2020-11-01"
+    assert only["destination_country"] in ("CHN", "KOR")
+    assert only["method"] == "river"
+
+
+def test_a_new_person_with_a_superlative_is_a_new_incident() -> None:
+    text = (
+        "A North Korean diplomat defected along with his wife, officials said.\n\n"
+        "The most senior diplomat to flee was an ambassador who defected to the United States in 1997."
+    )
+    assert len(incidents(text)) == 2
+
+
+@pytest.mark.parametrize(
+    ("text", "origin", "destination", "method"),
+    [
+        # reverse defection: the explicit destination is the North, so the origin is the South
+        (
+            "A defector who had lived in the South swam across the Han River estuary to the North on the 18th.",
+            "KOR",
+            "PRK",
+            "swim",
+        ),
+        ("An American soldier ran across the border into North Korea at Panmunjom on Tuesday.", "KOR", "PRK", "dmz"),
+        ("A North Korean soldier walked across the Military Demarcation Line on Tuesday.", "PRK", "KOR", "dmz"),
+        ("A Russian soldier who deserted walked across the steppe into Kazakhstan on Saturday.", "RUS", "KAZ", "land"),
+        ("A Russian commander crossed into Norway on Friday and is seeking asylum.", "RUS", "NOR", "land"),
+        (
+            "A North Korean family crossed the Mekong River from Laos into Thailand in a boat on Saturday.",
+            "PRK",
+            "THA",
+            "river",
+        ),
+        (
+            "Ten Eritrean players failed to board their flight after a tournament in Botswana on Thursday.",
+            "ERI",
+            "BWA",
+            "abroad",
+        ),
+    ],
+)
+def test_routes(text: str, origin: str, destination: str, method: str) -> None:
+    (found,) = incidents(text)
+    assert (found["origin_country"], found["destination_country"], found["method"]) == (origin, destination, method)
+
+
+@pytest.mark.parametrize(
+    ("origin", "destination", "crossing", "expected"),
+    [
+        ("PRK", "PRK", "Military Demarcation Line", ("KOR", "PRK")),
+        ("PRK", "KOR", "Military Demarcation Line", ("PRK", "KOR")),
+        ("USA", None, "Joint Security Area", ("KOR", "PRK")),
+        ("PRK", "CHN", "Yalu River", ("PRK", "CHN")),
+        ("CHN", "CHN", "Deep Bay", ("HKG", "CHN")),
+        ("ERI", "ERI", None, ("ERI", None)),
+        (None, None, None, (None, None)),
+    ],
+)
+def test_consistent_route(
+    origin: str | None, destination: str | None, crossing: str | None, expected: tuple[str | None, str | None]
+) -> None:
+    value = gazetteer().crossings[crossing] if crossing else None
+    assert _consistent_route(origin, destination, value) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "actor"),
+    [
+        (
+            "North Korean border guards shot and killed a man who was trying to cross the Yalu River on Saturday.",
+            "civilian",
+        ),
+        ("Twelve women who worked at a North Korean restaurant in China arrived in South Korea on Thursday.", "worker"),
+        (
+            "A small North Korean fishing boat with four men aboard crossed the Northern Limit Line on Saturday.",
+            "fisher",
+        ),
+        ("A Russian contract soldier who deserted walked into Kazakhstan last Saturday.", "soldier"),
+        ("A Cuban air force major flew his MiG-23 to Key West on 20 March 1991.", "soldier"),
+    ],
+)
+def test_actor_is_the_people_who_escaped(text: str, actor: str) -> None:
+    (found,) = incidents(text)
+    assert found["actor"] == actor
+
+
+def test_unarmed_wins_over_weapons_of_others() -> None:
+    text = (
+        "A North Korean soldier sprinted across the Joint Security Area yesterday while four guards opened fire "
+        "with pistols and rifles.\n\nHe was unarmed, officials said."
+    )
+    (found,) = incidents(text)
+    assert found["armed"] is False
+
+
+def test_default_crossing_for_the_inter_korean_border() -> None:
+    (found,) = incidents("A North Korean soldier defected to the South across the heavily guarded border on Monday.")
+    assert (found["method"], found["crossing"]) == ("dmz", "Military Demarcation Line")
+
+
+def test_an_escape_with_no_border_is_no_incident() -> None:
+    text = "Three inmates escaped from the county jail early on Wednesday by climbing through a ventilation shaft."
+    assert incidents(text) == []
+
+
+@pytest.mark.parametrize(
+    ("args", "summary"),
+    [
+        (
+            (6, None, True, "soldier", "crossed", "river", "Yalu River", "PRK", "CHN"),
+            "6 armed soldiers crossed the Yalu River from North Korea to China",
+        ),
+        (
+            (1, None, None, "civilian", "killed", "river", None, "PRK", "CHN"),
+            "1 civilian was killed trying to cross the border from North Korea to China",
+        ),
+        (
+            (None, 24, None, None, "repatriated", "sea", None, "CUB", "USA"),
+            "At least 24 people were sent back after crossing the border from Cuba to United States by boat",
+        ),
+    ],
+)
+def test_summary(args: tuple, summary: str) -> None:  # type: ignore[type-arg]
+    size, low, armed, actor, outcome, method, crossing, origin, destination = args
+    value = gazetteer().crossings[crossing] if crossing else None
+    assert _summary(size, low, armed, actor, outcome, method, value, origin, destination) == summary

@@ -1,0 +1,135 @@
+"""Detection: prefilter, triggers and their strength, generic penalties, clause segments and anaphora."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.extraction import detect
+from app.extraction.dates import find_dates
+from app.extraction.prepare import prepare
+
+
+def trigger(text: str) -> tuple[str, str, float] | None:
+    found = detect.find_trigger(text, 0, len(text))
+    return (found[0].rule, found[0].text, found[1]) if found else None
+
+
+@pytest.mark.parametrize(
+    ("text", "passes"),
+    [
+        ("Six soldiers defected on Tuesday.", True),
+        ("Three workers slipped out of their dormitory.", True),
+        ("More than 20 Cubans on a homemade raft were returned.", True),
+        ("The city council approved a budget for road repairs on Monday.", False),
+        ("", False),
+    ],
+)
+def test_prefilter(text: str, passes: bool) -> None:
+    assert detect.passes_prefilter(text) is passes
+
+
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        ("A North Korean soldier defected to the South on Monday.", "defect_verb"),
+        ("Six guards fled across the frozen Yalu River.", "flee_verb"),
+        ("A man swam across the Han River estuary.", "move_across"),
+        ("Two soldiers were caught on the riverbank by a patrol while trying to cross.", "caught_trying"),
+        ("Two soldiers were shot dead as they tried to wade across the river.", "as_they_tried"),
+        ("Seven players disappeared from their hotel during the tournament.", "went_missing"),
+        ("He asked South Korean diplomats for protection at the embassy.", "contact_diplomats"),
+        ("A former gymnast vaulted a barbed-wire fence.", "climb_fence"),
+        ("A Russian pilot flew his Mi-8 helicopter into Ukraine.", "fly_aircraft"),
+        ("Two women from North Korea were found hiding in a container on a freight train.", "hide_in_vehicle"),
+        ("Ten players are seeking asylum in Tanzania.", "asylum"),
+    ],
+)
+def test_triggers(text: str, rule: str) -> None:
+    found = trigger(text)
+    assert found is not None and found[0] == rule, found
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The company crossed a milestone in quarterly sales.",  # a weak verb without escape context
+        "Prices walked up to a new high.",
+        "The escape room opened downtown.",
+    ],
+)
+def test_no_trigger_without_escape_context(text: str) -> None:
+    found = trigger(text)
+    assert found is None or found[2] < detect.MENTION_FLOOR
+
+
+def test_weak_forms_are_discounted() -> None:
+    direct = trigger("Two soldiers crossed the border.")
+    infinitive = trigger("Two soldiers wanted to cross the border.")
+    compound = trigger("Smugglers broker river-crossing defections at the border.")
+    assert direct and infinitive and compound
+    assert infinitive[2] < direct[2]
+    assert compound[2] < detect.MENTION_FLOOR
+
+
+@pytest.mark.parametrize(
+    ("text", "generic"),
+    [
+        ("South Korea's unification ministry counted 229 defectors in the whole of 2020.", False),
+        ("Just 63 defectors arrived in 2021, the lowest annual number on record.", True),
+        ("On average, more than 1,000 North Koreans defect every year.", True),
+        ("Several American soldiers defected to North Korea during the Cold War.", True),
+        ("If they cross, guards will shoot them.", True),
+        ("About 20 soldiers briefly crossed the line by mistake.", True),
+        ("Six soldiers crossed the Yalu River on the night of the 2nd.", False),
+    ],
+)
+def test_generic_penalty(text: str, generic: bool) -> None:
+    assert (detect.generic_penalty(text) >= 0.3) is generic
+
+
+def test_generic_penalty_counts_only_the_triggers_clause() -> None:
+    text = "In 2007 six players disappeared in Tanzania and in other cases one or two would go missing."
+    found = detect.find_trigger(text, 0, len(text))
+    assert found is not None
+    start, end = detect.clause_around(text, 0, len(text), found[0].start)
+    assert detect.generic_penalty(text[start:end]) == 0
+    assert detect.generic_penalty(text) > 0
+
+
+@pytest.mark.parametrize(
+    ("text", "anaphoric"),
+    [
+        ("They were picked up on Thursday.", True),
+        ("The four were fishermen, officials said.", True),
+        ("The 22-year-old, a second-year student, crossed at night.", True),
+        ("The pair had failed to turn up for their bouts.", True),
+        ("Lao police arrested them on May 10.", True),
+        ("The Joint Chiefs of Staff said the man was unarmed.", False),
+        ("A North Korean soldier crossed the line.", False),
+    ],
+)
+def test_anaphora(text: str, anaphoric: bool) -> None:
+    assert detect.is_anaphoric(text) is anaphoric
+
+
+@pytest.mark.parametrize(
+    ("text", "new_event"),
+    [
+        ("In a separate case, a boat was spotted.", True),
+        ("The last soldier to defect across the line did so in June.", True),
+        ("The most senior diplomat to flee was an ambassador.", True),
+        ("The soldier was found on the south side.", False),
+    ],
+)
+def test_new_event_cues(text: str, new_event: bool) -> None:
+    assert detect.is_new_event_cue(text) is new_event
+
+
+def test_a_coordinated_clause_with_its_own_date_is_its_own_segment() -> None:
+    text = "Six soldiers defected on Tuesday, and in November a gymnast vaulted the fence."
+    doc = prepare(text, None)
+    sentence = doc.sentences[0]
+    dates = find_dates(doc.text, sentence.start, sentence.end, None, None)
+    parts = [doc.text[s.start : s.end] for s in detect.segments(doc, sentence, dates)]
+    assert len(parts) == 2
+    assert parts[1].lstrip().startswith("and in November")
