@@ -25,6 +25,7 @@ IMAGE = "defections-api:test"
 API_KEY = "container-test-key-" + uuid.uuid4().hex
 SAMPLE = json.loads(sorted((ROOT / "app" / "samples").glob("*.json"))[0].read_text(encoding="utf-8"))
 
+
 def _engine_reachable() -> bool:
     if shutil.which("docker") is None:
         return False
@@ -149,7 +150,9 @@ def test_image_on_host_postgres(image: str) -> None:
         wait_ready(base, name)
         assert httpx.get(f"{base}/ready", timeout=5).json()["database"] == "postgresql"
         article = {k: SAMPLE[k] for k in ("title", "source", "published", "text")}
-        created = httpx.post(f"{base}/articles", json=article, headers={"Authorization": f"Bearer {API_KEY}"}, timeout=30)
+        created = httpx.post(
+            f"{base}/articles", json=article, headers={"Authorization": f"Bearer {API_KEY}"}, timeout=30
+        )
         assert created.status_code == 201, created.text
         assert httpx.get(f"{base}/incidents", timeout=10).json()["data"]
     finally:
