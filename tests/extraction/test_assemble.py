@@ -172,3 +172,25 @@ def test_summary(args: tuple, summary: str) -> None:  # type: ignore[type-arg]
     size, low, armed, actor, outcome, method, crossing, origin, destination = args
     value = gazetteer().crossings[crossing] if crossing else None
     assert _summary(size, low, armed, actor, outcome, method, value, origin, destination) == summary
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Seoul said on Monday that two North Korean soldiers crossed the Yalu River near Hyesan into China "
+            "last week and were later sent back to Pyongyang.",
+            "Hyesan",
+        ),
+        (
+            "A North Korean fisherman drifted across the Northern Limit Line and landed on Yeonpyeong Island on "
+            "Monday, Seoul's defence ministry said.",
+            "Yeonpyeong Island",
+        ),
+    ],
+)
+def test_location_prefers_the_place_of_the_event(text: str, expected: str) -> None:
+    from app.extraction import ArticleInput, extract
+
+    (incident,) = extract(ArticleInput(text=text, published=date(2024, 5, 1)))
+    assert incident.location is not None and incident.location.name == expected
