@@ -11,6 +11,7 @@ from fastapi_offline import FastAPIOffline
 
 from app import __version__
 from app.api.deps import reader
+from app.api.query import configure_limits
 from app.api.routes import articles, health, incidents, places, stats
 from app.core.config import Settings, get_settings
 from app.core.db import dispose_engines
@@ -53,6 +54,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     install_error_handlers(app)
     _install_middleware(app, settings)
+    configure_limits(max_limit=settings.max_page_size, max_list_values=settings.max_filter_values)
     # Reads are public unless REQUIRE_KEY_FOR_READS; write routes also require a key themselves.
     readers = [Depends(reader)]
     app.include_router(incidents.router, dependencies=readers)

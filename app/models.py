@@ -71,6 +71,18 @@ class Incident(SQLModel, table=True):
         sa.Index("ix_incident_source_count", "source_count"),
         sa.Index("ix_incident_confidence", "confidence"),
         sa.Index("ix_incident_location", "location_country", "location_kind"),
+        # Migration 0003: covers /stats (group keys and the people sum) so aggregates read this index, not rows.
+        sa.Index(
+            "ix_incident_stats",
+            "date_start",
+            "origin_country",
+            "destination_country",
+            "method",
+            "actor",
+            "outcome",
+            "group_size",
+            "group_size_min",
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -104,6 +116,12 @@ class Incident(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime(timezone=True))
 
 
+_INCIDENT_TABLE: sa.Table = Incident.__table__  # type: ignore[attr-defined]
+# Migration 0003: the default list order (-date_start, then id ascending) as an index, so a page or a keyset
+# position is a seek plus `limit` rows instead of a sort of every match.
+sa.Index("ix_incident_date_start_desc", _INCIDENT_TABLE.c.date_start.desc(), _INCIDENT_TABLE.c.id)
+
+
 class Report(SQLModel, table=True):
     """One article's account of one incident: its own extracted values, evidence spans and confidence."""
 
@@ -122,6 +140,16 @@ class Report(SQLModel, table=True):
     confidence: float = 0.0
     extractor_version: str = Field(max_length=40)
     created_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime(timezone=True))
+
+
+class DataVersion(SQLModel, table=True):
+    """One row whose `version` goes up (by triggers of migration 0003) whenever an incident, report or article is
+    written, so readers can cache derived answers such as /stats until the data changes."""
+
+    __tablename__ = "data_version"
+
+    id: int | None = Field(default=None, primary_key=True)
+    version: int = Field(default=0, sa_column=sa.Column(sa.BigInteger, nullable=False, server_default="0"))
 
 
 class ApiKey(SQLModel, table=True):

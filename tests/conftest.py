@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -80,6 +81,31 @@ def app(settings: Settings) -> FastAPI:
     application = create_app(settings)
     application.dependency_overrides[get_settings] = lambda: settings
     return application
+
+
+ClientFactory = Callable[..., TestClient]
+
+
+@pytest.fixture
+def make_client(database_url: str) -> ClientFactory:
+    """A TestClient for an app made with these setting overrides, on this test's database."""
+
+    def make(**overrides: Any) -> TestClient:
+        settings = Settings(database_url=database_url, _env_file=None, **overrides)
+        application = create_app(settings)
+        application.dependency_overrides[get_settings] = lambda: settings
+        return TestClient(application, raise_server_exceptions=False)
+
+    return make
+
+
+@pytest.fixture
+def env_database_url(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """This test's database as DATABASE_URL, for code that reads settings from the environment (the CLI)."""
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    get_settings.cache_clear()
+    yield database_url
+    get_settings.cache_clear()
 
 
 @pytest.fixture

@@ -2,35 +2,66 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
 from app.core.config import Settings, get_settings
-from app.core.db import get_engine, read_session
+from app.core.db import QUERY_TIMEOUT_MS, get_engine, read_session
 from app.core.errors import ProblemError
 from app.core.security import Principal, authenticate
 
-SettingsDep = Annotated[Settings, Depends(get_settings)]
+# The dependencies of the read paths do no I/O of their own, so they are `async def`: FastAPI runs each plain `def`
+# dependency in the thread pool, and those hops (several per request) cost more than the work they wrap.
 
 
-def get_db_engine(settings: SettingsDep) -> Engine:
-    return get_engine(settings)
+async def current_settings(request: Request) -> Settings:
+    """The settings: `get_settings()`, or what replaces it in `app.dependency_overrides` (as the tests do)."""
+    override = request.app.dependency_overrides.get(get_settings)
+    settings = override() if override is not None else get_settings()
+    assert isinstance(settings, Settings)
+    return settings
+
+
+SettingsDep = Annotated[Settings, Depends(current_settings)]
+
+
+async def get_db_engine(settings: SettingsDep) -> Engine:
+    """The engine for this request, with the per-statement time budget of API requests."""
+    return get_engine(settings).execution_options(**{QUERY_TIMEOUT_MS: settings.query_timeout_ms})
 
 
 EngineDep = Annotated[Engine, Depends(get_db_engine)]
 
 
-def get_session(engine: EngineDep) -> Iterator[Session]:
-    with read_session(engine) as session:
+async def get_session(engine: EngineDep) -> AsyncIterator[Session]:
+    # Making a session opens no connection (its first query does); closing it hands the connection back.
+    session = read_session(engine)
+    try:
         yield session
+    finally:
+        session.close()
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
+
+
+async def get_connection(engine: EngineDep) -> AsyncIterator[Connection]:
+    """A plain connection for the hot read paths (lighter than an ORM session); its read transaction ends, and the
+    connection goes back to the pool, when the request is done."""
+    conn = engine.connect()
+    try:
+        yield conn
+    finally:
+        conn.close()
+
+
+ConnectionDep = Annotated[Connection, Depends(get_connection)]
 
 _UNAUTHORIZED = {"WWW-Authenticate": 'Bearer realm="defections-api"'}
 
@@ -76,13 +107,18 @@ def require_key(
     return principal
 
 
-def reader(
-    request: Request, session: SessionDep, settings: SettingsDep, bearer_key: BearerDep, header_key: HeaderKeyDep
-) -> Principal | None:
-    """Reads are public unless REQUIRE_KEY_FOR_READS is set; a key that is presented must be valid either way."""
+async def reader(request: Request, settings: SettingsDep, engine: EngineDep) -> Principal | None:
+    """Reads are public unless REQUIRE_KEY_FOR_READS is set; a key that is presented must be valid either way.
+    (No security scheme is declared here: the OpenAPI document shows reads as public, which is the default.)
+    An anonymous read opens no session here: only a presented key is looked up."""
     if not settings.require_key_for_reads and _presented_key(request) is None:
         return None
-    return require_key(request, session, settings, bearer_key, header_key)
+
+    def check() -> Principal:
+        with read_session(engine) as session:
+            return require_key(request, session, settings, None, None)
+
+    return await run_in_threadpool(check)
 
 
 WriterDep = Annotated[Principal, Depends(require_key)]

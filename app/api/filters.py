@@ -15,12 +15,13 @@ from sqlmodel import SQLModel
 
 from app.api import query
 from app.core.errors import bad_parameter
-from app.models import Article, Incident, Report
-from app.schemas.vocabulary import ACTORS, DATE_PRECISIONS, METHODS, OUTCOMES
+from app.models import Article, DataVersion, Incident, Report
+from app.schemas.vocabulary import ACTORS, DATE_PRECISIONS, MAX_COUNT, MAX_ID, METHODS, OUTCOMES, IsoDate, IsoDatetime
 
 INCIDENT: sa.Table = SQLModel.metadata.tables[Incident.__tablename__]
 REPORT: sa.Table = SQLModel.metadata.tables[Report.__tablename__]
 ARTICLE: sa.Table = SQLModel.metadata.tables[Article.__tablename__]
+DATA_VERSION: sa.Table = SQLModel.metadata.tables[DataVersion.__tablename__]
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -50,10 +51,18 @@ class IncidentFilters:
     article_id: int | None = None
     updated_since: datetime | None = None
 
-    def conditions(self, conn: Connection) -> list[ColumnElement[bool]]:
-        """SQL conditions (ANDed) selecting the matching incidents, for the database behind `conn`."""
+    def conditions(self, conn: Connection, *, ordered_scan: bool = False) -> list[ColumnElement[bool]]:
+        """SQL conditions (ANDed) selecting the matching incidents, for the database behind `conn`.
+
+        `ordered_scan`: on SQLite, keep the planner off the indexes of the broad filters (country, method, actor,
+        outcome, precision, sizes, sources, confidence, bbox) with SQLite's unary `+`. Without statistics it takes
+        any equality on an index for a few rows, so `origin=PRK` (most rows) would read every PRK incident and
+        sort them; walking the sort index (or the covering stats index) and testing these cheap conditions on the
+        way stops after `limit` matches. The narrow filters (q, source, article_id, near, updated_since) keep
+        their indexes.
+        """
         dialect = conn.dialect.name
-        c = INCIDENT.c
+        c: Any = _UnindexedColumns() if ordered_scan and dialect == "sqlite" else INCIDENT.c
         out: list[ColumnElement[bool]] = []
         start = sa.func.coalesce(c.date_start, c.date_end)
         end = sa.func.coalesce(c.date_end, c.date_start)
@@ -92,6 +101,7 @@ class IncidentFilters:
             west, south, east, north = self.bbox
             out.append(c.lat.between(south, north))
             out.append(query.lon_between(c.lon, west, east))
+        c = INCIDENT.c
         if self.near is not None and self.radius_km is not None:
             lat, lon = self.near
             min_lat, max_lat, lon_ranges = query.around(lat, lon, self.radius_km)
@@ -116,12 +126,20 @@ class IncidentFilters:
         return out
 
 
+class _UnindexedColumns:
+    """`INCIDENT.c` with each column as `+incident.<name>`: the same value, but no index can serve it (SQLite)."""
+
+    def __getattr__(self, name: str) -> ColumnElement[Any]:
+        column = INCIDENT.c[name]
+        return sa.literal_column(f"+{INCIDENT.name}.{column.name}", type_=column.type)
+
+
 COUNTRY_HELP = "one or several comma-separated ISO 3166-1 alpha-3 codes, case-insensitive"
 
 
 def incident_filters(
     date_from: Annotated[
-        date | None,
+        IsoDate | None,
         Query(
             description="Incidents whose [date_start, date_end] window reaches this day or later (ISO date). "
             "Incidents without dates never match a date filter.",
@@ -129,7 +147,7 @@ def incident_filters(
         ),
     ] = None,
     date_to: Annotated[
-        date | None,
+        IsoDate | None,
         Query(description="Incidents whose window starts on or before this day (ISO date).", examples=["2021-12-31"]),
     ] = None,
     origin: Annotated[
@@ -179,6 +197,7 @@ def incident_filters(
         int | None,
         Query(
             ge=0,
+            le=MAX_COUNT,
             description="At least this many people: group_size, or group_size_min when the count is vague.",
             examples=[5],
         ),
@@ -187,12 +206,13 @@ def incident_filters(
         int | None,
         Query(
             ge=0,
+            le=MAX_COUNT,
             description="At most this many people: group_size, or group_size_max when the count is vague.",
             examples=[10],
         ),
     ] = None,
     min_sources: Annotated[
-        int | None, Query(ge=0, description="Reported by at least this many articles.", examples=[2])
+        int | None, Query(ge=0, le=MAX_COUNT, description="Reported by at least this many articles.", examples=[2])
     ] = None,
     min_confidence: Annotated[
         float | None, Query(ge=0, le=1, description="Extractor confidence of at least this (0..1).", examples=[0.7])
@@ -233,9 +253,11 @@ def incident_filters(
             max_length=300,
         ),
     ] = None,
-    article_id: Annotated[int | None, Query(ge=1, description="Reported by this article.", examples=[3])] = None,
+    article_id: Annotated[
+        int | None, Query(ge=1, le=MAX_ID, description="Reported by this article.", examples=[3])
+    ] = None,
     updated_since: Annotated[
-        datetime | None,
+        IsoDatetime | None,
         Query(
             description="Changed at or after this time (ISO 8601; without an offset, UTC).",
             examples=["2026-11-01T00:00:00Z"],

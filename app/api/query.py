@@ -32,6 +32,25 @@ MAX_LIMIT = 1000
 DEFAULT_LIMIT = 50
 EARTH_RADIUS_KM = 6371.0088
 MAX_LIST_VALUES = 100
+
+
+@dataclass
+class Limits:
+    """The page-size and filter-list caps in force; set from Settings (MAX_PAGE_SIZE, MAX_FILTER_VALUES) when the
+    app is created, never above the hard ceilings above."""
+
+    max_limit: int = MAX_LIMIT
+    max_list_values: int = MAX_LIST_VALUES
+
+
+LIMITS = Limits()
+
+
+def configure_limits(*, max_limit: int, max_list_values: int) -> None:
+    LIMITS.max_limit = min(max_limit, MAX_LIMIT)
+    LIMITS.max_list_values = min(max_list_values, MAX_LIST_VALUES)
+
+
 MAX_SEARCH_WORDS = 32
 
 # --- list parameters ----------------------------------------------------------------------------------------------
@@ -86,8 +105,8 @@ def parse_strings(name: str, raw: str | None, *, max_length: int = 200) -> list[
 
 
 def _bounded(name: str, values: list[str]) -> list[str]:
-    if len(values) > MAX_LIST_VALUES:
-        raise bad_parameter(name, f"at most {MAX_LIST_VALUES} values")
+    if len(values) > LIMITS.max_list_values:
+        raise bad_parameter(name, f"at most {LIMITS.max_list_values} values")
     return values
 
 
@@ -306,10 +325,10 @@ def parse_limit(raw: str | None, *, allow_all: bool, default: int = DEFAULT_LIMI
     try:
         value = int(raw)
     except ValueError:
-        expected = f"expected an integer from 1 to {MAX_LIMIT}" + (" or `all`" if allow_all else "")
+        expected = f"expected an integer from 1 to {LIMITS.max_limit}" + (" or `all`" if allow_all else "")
         raise bad_parameter(name, expected) from None
-    if not 1 <= value <= MAX_LIMIT:
-        raise bad_parameter(name, f"must be from 1 to {MAX_LIMIT}")
+    if not 1 <= value <= LIMITS.max_limit:
+        raise bad_parameter(name, f"must be from 1 to {LIMITS.max_limit}")
     return value
 
 
@@ -381,14 +400,15 @@ def year_of(column: ColumnElement[Any], dialect: str) -> ColumnElement[int]:
     """The year of a date column, as an integer."""
     if dialect == "postgresql":
         return sa.cast(sa.extract("year", column), sa.Integer)
-    return sa.cast(sa.func.strftime(sa.literal_column("'%Y'"), column), sa.Integer)
+    # SQLite stores dates as ISO text: the first four characters are the year (cheaper than strftime per row).
+    return sa.cast(sa.func.substr(column, 1, 4), sa.Integer)
 
 
 def month_of(column: ColumnElement[Any], dialect: str) -> ColumnElement[str]:
     """The month of a date column as `YYYY-MM`."""
     if dialect == "postgresql":
         return sa.func.to_char(column, sa.literal_column("'YYYY-MM'"))
-    return sa.func.strftime(sa.literal_column("'%Y-%m'"), column)
+    return sa.func.substr(column, 1, 7)
 
 
 def _haversine_km(lat1: float | None, lon1: float | None, lat2: float | None, lon2: float | None) -> float | None:
@@ -502,7 +522,7 @@ def _query_names(dependant: Any) -> set[str]:
     return names
 
 
-def reject_unknown_query_params(request: Request) -> None:
+async def reject_unknown_query_params(request: Request) -> None:
     """Answer 422 naming a query parameter the route does not know, instead of silently ignoring a typo."""
     route = request.scope.get("route")
     dependant = getattr(route, "dependant", None)

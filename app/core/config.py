@@ -48,6 +48,15 @@ class Settings(BaseSettings):
         description="Comma-separated hosts, IPs or CIDR networks that URL fetching may reach even though they are "
         "loopback, private, link-local or otherwise internal (refused by default).",
     )
+    max_page_size: int = Field(
+        default=1000, ge=1, le=1000, description="Largest `limit` a client may ask for on /incidents (422 past it)."
+    )
+    max_filter_values: int = Field(
+        default=100, ge=1, le=100, description="Most comma-separated values one filter parameter may list."
+    )
+    query_timeout_ms: int = Field(
+        default=15_000, ge=1, description="Longest one database statement of an API request may run (503 past it)."
+    )
     max_body_bytes: int = Field(
         default=2_000_000, ge=1_000, description="Largest request body accepted, in bytes (413 past it)."
     )

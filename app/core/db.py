@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -49,8 +50,32 @@ def _build_engine(raw_url: str, busy_timeout_ms: int) -> Engine:
             max_overflow=8,
         )
         _configure_sqlite(engine, busy_timeout_ms)
+        _install_query_budget(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    _install_query_budget(engine)
+    return engine
+
+
+# API requests run with a per-statement time budget (execution option); the CLI, ingestion and migrations do not.
+QUERY_TIMEOUT_MS = "query_timeout_ms"
+_PROGRESS_STEPS = 10_000
+
+
+def _install_query_budget(engine: Engine) -> None:
+    is_sqlite = engine.dialect.name == "sqlite"
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _budget(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:
+        budget = conn.get_execution_options().get(QUERY_TIMEOUT_MS)
+        if is_sqlite:
+            conn.info["deadline"] = time.monotonic() + budget / 1000 if budget else None
+            return
+        # PostgreSQL: set statement_timeout on the pooled connection only when it changes.
+        wanted = int(budget or 0)
+        if conn.info.get("statement_timeout", 0) != wanted:
+            cursor.execute(f"SET statement_timeout = {wanted}")
+            conn.info["statement_timeout"] = wanted
 
 
 def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
@@ -64,6 +89,14 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cursor.close()
+        info = _record.info
+
+        def over_budget() -> int:
+            deadline = info.get("deadline")
+            return 1 if deadline is not None and time.monotonic() > deadline else 0
+
+        # SQLite calls this every N virtual-machine steps; a non-zero answer interrupts the statement.
+        dbapi_conn.set_progress_handler(over_budget, _PROGRESS_STEPS)
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:

@@ -15,7 +15,9 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 logger = logging.getLogger("app.errors")
 
@@ -142,9 +144,21 @@ async def _on_http_exception(request: Request, exc: Exception) -> JSONResponse:
         detail = f"No resource at {request.url.path}."
     elif status == 405:
         detail = f"{request.method} is not allowed on {request.url.path}."
+        headers = {"Allow": ", ".join(_allowed_methods(request))}
+        return problem_response(request, status, detail, headers=headers)
     else:
         detail = str(exc.detail)
     return problem_response(request, status, detail, headers=getattr(exc, "headers", None))
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method some route serves at this path (Starlette's own 405 names only the first route's)."""
+    methods: set[str] = set()
+    for route in request.app.routes:
+        match, _ = route.matches({**request.scope, "method": "GET"})
+        if match != Match.NONE and getattr(route, "methods", None):
+            methods |= set(route.methods)
+    return sorted(methods)
 
 
 async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse:
@@ -152,6 +166,28 @@ async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse
     errors = _validation_errors(exc)
     detail = "; ".join(f"{e.name}: {e.message}" for e in errors) or "The request is not valid."
     return problem_response(request, 422, detail, slug="validation-error", title="Invalid request", errors=errors)
+
+
+def _is_statement_timeout(exc: BaseException) -> bool:
+    """SQLite interrupted by the query budget's progress handler, or PostgreSQL's statement_timeout."""
+    original = getattr(exc, "orig", None)
+    if original is None:
+        return False
+    name = type(original).__name__
+    return name == "QueryCanceled" or (name == "OperationalError" and "interrupted" in str(original))
+
+
+async def _on_database_error(request: Request, exc: Exception) -> JSONResponse:
+    if _is_statement_timeout(exc):
+        return problem_response(
+            request,
+            503,
+            "The query took longer than this service allows (QUERY_TIMEOUT_MS); narrow the filters or page through "
+            "the results.",
+            slug="query-timeout",
+            headers={"Retry-After": "5"},
+        )
+    return await _on_unexpected(request, exc)
 
 
 async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
@@ -163,6 +199,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ProblemError, _on_problem)
     app.add_exception_handler(StarletteHTTPException, _on_http_exception)
     app.add_exception_handler(RequestValidationError, _on_validation_error)
+    app.add_exception_handler(DBAPIError, _on_database_error)
     app.add_exception_handler(Exception, _on_unexpected)
 
 

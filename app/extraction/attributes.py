@@ -173,6 +173,13 @@ def _vague_patterns() -> list[tuple[str, re.Pattern[str], int | None, int | None
 
 
 @cache
+def _vague_gate() -> re.Pattern[str]:
+    """Where any vague-count pattern matches, this matches too (its phrase, then a space): most spans have none."""
+    phrases = "|".join(re.escape(phrase) for phrase, _pattern, _low, _high in _vague_patterns())
+    return compile_ci(rf"\b(?:{phrases})\s") if phrases else re.compile(r"(?!)")
+
+
+@cache
 def _bound_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
     """'more than 10 players', 'about 20 North Koreans', 'more than 20 were caught': bounds on a count of people."""
     plural = _nouns()[0]
@@ -374,9 +381,10 @@ def group_sizes(text: str, start: int, end: int) -> list[Found]:
         n = _number(m.group("n"))
         if n is not None and n < 100:
             found.append(Found((n + 1, None, None), m.start(), m.end(), "companions", m.group(0)))
-    for _phrase, pattern, low, high in _vague_patterns():
-        for m in pattern.finditer(text, start, end):
-            found.append(Found((None, low, high), m.start(), m.end(), "vague_count", m.group(0)))
+    if _vague_gate().search(text, start, end) is not None:
+        for _phrase, pattern, low, high in _vague_patterns():
+            for m in pattern.finditer(text, start, end):
+                found.append(Found((None, low, high), m.start(), m.end(), "vague_count", m.group(0)))
     more, about = _bound_patterns()
     for m in more.finditer(text, start, end):
         n = _number(m.group("n"))

@@ -162,6 +162,10 @@ _NEEDS: dict[str, tuple[str, ...]] = {
     "year": ("0",),
 }
 _DIGIT = re.compile(r"\d")
+# The same test as one regex per rule: a digit for "0", else any of the words as a plain substring.
+_NEEDS_RE: dict[str, re.Pattern[str]] = {
+    rule: re.compile("|".join(r"\d" if w == "0" else re.escape(w) for w in words)) for rule, words in _NEEDS.items()
+}
 _NTH_NEEDS_DAYWORD = re.compile(r"(st|nd|rd|th)\b", re.IGNORECASE)
 _REPORTING_BEFORE = re.compile(
     r"\b(?:told|tells|said|says|reported|reports|reporting|announced|confirmed|revealed|added|explained|stated|"
@@ -417,10 +421,9 @@ def find_dates(text: str, start: int, end: int, ref: date | None, previous: Date
     claimed_ends: list[int] = []
     found: list[tuple[int, int, str, re.Match[str]]] = []
     low = text[start:end].lower()
-    digit = _DIGIT.search(low) is not None
     for rule, pattern in _PATTERNS:
-        needs = _NEEDS.get(rule)
-        if needs is not None and not (("0" in needs and digit) or any(w in low for w in needs if w != "0")):
+        needs = _NEEDS_RE.get(rule)
+        if needs is not None and needs.search(low) is None:
             continue  # none of the words this rule needs is in the sentence
         for m in pattern.finditer(text, start, end):
             s, e = m.span()

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 
 from app.extraction.dates import DateMention
-from app.extraction.lexicon import lexicon
+from app.extraction.lexicon import compile_ci, lexicon
 from app.extraction.types import Document, Found, Sentence
 
 MENTION_FLOOR = 0.5
@@ -161,7 +161,23 @@ def clause_around(text: str, start: int, end: int, position: int) -> tuple[int, 
     return left, right
 
 
+@cache
+def _generic_gate() -> re.Pattern[str] | None:
+    """All generic cues as one alternation: where it finds nothing, no cue matches (most clauses), so the cues need
+    not be tried one by one. None if the cues cannot be joined (named groups used twice, back-references)."""
+    sources = [pattern.pattern for pattern, _weight in lexicon().generic_cues]
+    if any("(?P=" in source or re.search(r"\\\d", source) for source in sources):
+        return None
+    try:
+        return compile_ci("|".join(f"(?:{source})" for source in sources))
+    except re.error:
+        return None
+
+
 def generic_penalty(text: str) -> float:
+    gate = _generic_gate()
+    if gate is not None and gate.search(text) is None:
+        return 0.0
     penalty = sum(weight for pattern, weight in lexicon().generic_cues if pattern.search(text))
     return min(penalty, 1.0)
 

@@ -9,7 +9,7 @@ import re._parser as _parser
 import sys
 from bisect import bisect_left
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
@@ -38,6 +38,7 @@ def _load(name: str) -> Any:
 def clear_caches() -> None:
     """Forget per-document memos (the lower-cased text and the token list)."""
     lowered.cache_clear()
+    _LAST_LOWERED[0] = _LAST_LOWERED[1] = None
     _document_tokens.cache_clear()
     _document_hits.cache_clear()
 
@@ -92,6 +93,11 @@ def literal_gate(source: str) -> tuple[str, ...] | None:
     return tuple(sorted(found)) if found and all(found) else None
 
 
+# The last text a CasefoldPattern ran on and its `lowered` form: a one-entry memo checked by identity, cheaper than
+# the lru_cache lookup on every call.
+_LAST_LOWERED: list[Any] = [None, None]
+
+
 class CasefoldPattern:
     """A case-insensitive pattern run as a case-sensitive one over the lower-cased document.
 
@@ -121,12 +127,17 @@ class CasefoldPattern:
         return not any(c.isupper() for c in re.sub(r"\\.|\(\?P[<=]", "", source))
 
     def _target(self, text: str) -> tuple[re.Pattern[str], str]:
-        low = lowered(text) if len(text) > 32 else (text.lower() if len(text.lower()) == len(text) else None)
+        last = _LAST_LOWERED
+        if text is last[0]:  # the same string object as the previous call: most calls, on the document's text
+            low = last[1]
+        else:
+            low = lowered(text) if len(text) > 32 else (text.lower() if len(text.lower()) == len(text) else None)
+            last[0], last[1] = text, low
         return (self._fast, low) if low is not None else (self._slow, text)
 
     def search(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match[str] | None:
         pattern, target = self._target(text)
-        if self._closed(pattern, target, pos, endpos):
+        if self._gate is not None and self._closed(pattern, target, pos, endpos):
             return None
         return pattern.search(target, pos, endpos)
 
@@ -136,7 +147,7 @@ class CasefoldPattern:
 
     def finditer(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> Iterator[re.Match[str]]:
         pattern, target = self._target(text)
-        if self._closed(pattern, target, pos, endpos):
+        if self._gate is not None and self._closed(pattern, target, pos, endpos):
             return iter(())
         return pattern.finditer(target, pos, endpos)
 
@@ -246,6 +257,24 @@ class Gazetteer:
     max_tokens: int
     first_tokens: dict[str, int]  # first token of any name -> the most tokens a name starting with it has
     land_borders: frozenset[frozenset[str]]  # pairs of countries that share a land border
+    _names: dict[str, tuple[str, Any]] = field(init=False, repr=False)  # key -> what `lookup_key` returns
+    _prefixes: frozenset[str] = field(init=False, repr=False)  # the first 2..n-1 tokens of each n-token name
+
+    def __post_init__(self) -> None:
+        # One dict for every name, with the precedence of `lookup_key` (crossing, place, demonym, country), so the
+        # scan does one lookup per candidate key instead of four.
+        names: dict[str, tuple[str, Any]] = {key: ("country", code) for key, code in self.countries.items()}
+        names.update((key, ("demonym", code)) for key, code in self.demonyms.items())
+        names.update((key, ("place", place)) for key, place in self.places.items())
+        names.update((key, ("crossing", self.crossings[name])) for key, name in self.crossing_aliases.items())
+        object.__setattr__(self, "_names", names)
+        # Every name's leading tokens (joined as keys are): once the text's tokens stop spelling one of these, no
+        # longer name can match, so the scan need not build and look up those longer keys.
+        prefixes: set[str] = set()
+        for key in names:
+            parts = key.split(" ")
+            prefixes.update(" ".join(parts[:n]) for n in range(2, len(parts)))
+        object.__setattr__(self, "_prefixes", frozenset(prefixes))
 
     def find(self, text: str, start: int, end: int) -> list[GazetteerHit]:
         """Every gazetteer name in text[start:end], longest match first, without overlaps."""
@@ -262,6 +291,8 @@ class Gazetteer:
         tokens = _tokens(text, start, end)
         hits: list[GazetteerHit] = []
         first_tokens = self.first_tokens
+        names = self._names
+        prefixes = self._prefixes
         i = 0
         n_tokens = len(tokens)
         while i < n_tokens:
@@ -272,11 +303,18 @@ class Gazetteer:
             # Names are capitalised; only multi-word border features are also written in lower case
             # ("the sea border", "the demilitarized zone").
             capitalised = text[tokens[i][0]].isupper()
-            for n in range(min(longest, n_tokens - i), 0, -1):
+            # keys[n - 1]: the first n tokens joined, for each n up to the longest that still begins some name.
+            key = tokens[i][2]
+            keys = [key]
+            for k in range(i + 1, i + min(longest, n_tokens - i)):
+                key = key + " " + tokens[k][2]
+                keys.append(key)
+                if key not in prefixes:
+                    break
+            for n in range(len(keys), 0, -1):
                 if not capitalised and n < 2:
                     continue
-                key = " ".join(t[2] for t in tokens[i : i + n])
-                found = self.lookup_key(key)
+                found = names.get(keys[n - 1])
                 if found is not None and (capitalised or found[0] == "crossing"):
                     s, e = tokens[i][0], tokens[i + n - 1][1]
                     hits.append(GazetteerHit(s, e, text[s:e], found[0], found[1]))
@@ -290,15 +328,7 @@ class Gazetteer:
         return self.lookup_key(_key(name))
 
     def lookup_key(self, key: str) -> tuple[str, Any] | None:
-        if key in self.crossing_aliases:
-            return "crossing", self.crossings[self.crossing_aliases[key]]
-        if key in self.places:
-            return "place", self.places[key]
-        if key in self.demonyms:
-            return "demonym", self.demonyms[key]
-        if key in self.countries:
-            return "country", self.countries[key]
-        return None
+        return self._names.get(key)
 
 
 # Letters of any script, digits, and inner apostrophes, dots and hyphens (Ji'an, U.S., Hyesan-si).

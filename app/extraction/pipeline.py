@@ -67,8 +67,8 @@ def _mentions(doc: Document, dates: dict[int, list[DateMention]], title: str | N
                 continue  # nothing here to detect or to add: skip the costlier attribute finders
             seg_text = doc.text[seg.start : seg.end]
             seg_dates = [d for d in sentence_dates if seg.start <= d.start < seg.end]
-            sizes = attrs.group_sizes(doc.text, seg.start, seg.end)
-            places = [p for p in attrs.places(doc.text, seg.start, seg.end) if not _is_dateline(doc.text, seg.start, p)]
+            sizes: list[Found] | None = None
+            places: list[GazetteerHit] = []
             if trigger is not None:
                 found, strength = trigger
                 precise_date = any(
@@ -80,13 +80,17 @@ def _mentions(doc: Document, dates: dict[int, list[DateMention]], title: str | N
                 strength -= detect.generic_penalty(doc.text[clause[0] : clause[1]]) * (0.5 if precise_date else 1.0)
                 if any(not d.reporting and not d.since and d.window for d in seg_dates):
                     strength += 0.1
-                if any(
-                    s.value[0] is not None and s.value[0] < 100 and s.rule not in ("singular", "others") for s in sizes
-                ):
-                    strength += 0.1
-                if places:
-                    strength += 0.05
-                if strength >= detect.MENTION_FLOOR:
+                if strength + _SPECIFICS_BONUS_BOUND >= detect.MENTION_FLOOR:
+                    # Counts and places can still lift it over the floor: only now are they worth finding.
+                    sizes, places = _sizes_and_places(doc, seg.start, seg.end)
+                    if any(
+                        s.value[0] is not None and s.value[0] < 100 and s.rule not in ("singular", "others")
+                        for s in sizes
+                    ):
+                        strength += 0.1
+                    if places:
+                        strength += 0.05
+                if sizes is not None and strength >= detect.MENTION_FLOOR:
                     mention = MentionInfo(
                         start=seg.start,
                         end=seg.end,
@@ -107,6 +111,8 @@ def _mentions(doc: Document, dates: dict[int, list[DateMention]], title: str | N
             if anaphoric and out and not headline:
                 # "The six were on night duty on the 2nd...": no escape verb, but it speaks of an incident already
                 # found, so its specifics (a narrower date, a place, arms) may fill in that incident.
+                if sizes is None:
+                    sizes, places = _sizes_and_places(doc, seg.start, seg.end)
                 out.append(
                     MentionInfo(
                         start=seg.start,
@@ -122,6 +128,16 @@ def _mentions(doc: Document, dates: dict[int, list[DateMention]], title: str | N
                     )
                 )
     return out + headlines
+
+
+# The most a segment's counts (0.1) and places (0.05) add to a trigger's strength, with room for rounding.
+_SPECIFICS_BONUS_BOUND = 0.2
+
+
+def _sizes_and_places(doc: Document, start: int, end: int) -> tuple[list[Found], list[GazetteerHit]]:
+    sizes = attrs.group_sizes(doc.text, start, end)
+    places = [p for p in attrs.places(doc.text, start, end) if not _is_dateline(doc.text, start, p)]
+    return sizes, places
 
 
 _NEW_SUBJECT = re.compile(

@@ -10,17 +10,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-KIND_RANK = {
-    "facility": 6,
-    "island": 5,
-    "city": 5,
-    "county": 4,
-    "border_area": 3,
-    "river": 3,
-    "sea": 2,
-    "province": 2,
-    "country": 1,
-}
+from app.extraction.lexicon import KIND_RANK
+
 MERGE_DISTANCE_KM = 100.0
 
 

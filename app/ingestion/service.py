@@ -59,10 +59,8 @@ def _raw_from_submission(sub: Submission, fetcher: Fetcher) -> RawArticle:
         article = next((i for i in items if isinstance(i, RawArticle)), None)
         if article is None:
             reason = next((i.reason for i in items if isinstance(i, ReadError)), "nothing readable at that URL")
-            refused = "refused" in reason or "only http" in reason
-            raise SubmissionError(
-                f"could not use the URL: {reason}", field="url", status=422 if refused else 502
-            ) from None
+            # Refused, unreachable or unreadable: either way the URL given cannot be used (a client-side problem).
+            raise SubmissionError(f"could not use the URL: {reason}", field="url") from None
         raw = article
     else:
         raise SubmissionError("give the article's text, its html, or a url to fetch", field="text")
@@ -79,8 +77,8 @@ def submit(engine: Engine, settings: Settings, sub: Submission, *, fetcher: Fetc
     """Ingest one submitted article through the same pipeline as the CLI."""
     try:
         raw = _raw_from_submission(sub, fetcher or settings_fetcher(settings))
-    except FetchError as exc:  # pragma: no cover - from_url turns these into ReadErrors
-        raise SubmissionError(str(exc), field="url", status=502) from None
+    except FetchError as exc:  # from_url reports fetch failures as ReadErrors; this is a safety net
+        raise SubmissionError(str(exc), field="url") from None
     outcome = Ingestor(engine, max_chars=settings.max_article_chars).ingest(raw)
     metrics_hooks.record(outcome)
     if outcome.status == "failed":

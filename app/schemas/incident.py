@@ -162,10 +162,20 @@ class IncidentDetail(IncidentPublic):
     reports: list[ReportPublic] = Field(description="Each article's own values for the incident.")
 
 
+def _only_id_required(schema: dict[str, Any]) -> None:
+    schema["required"] = ["id"]
+
+
+class IncidentListItem(IncidentPublic):
+    """An incident in a list: every field, or with `fields=` only the fields asked for (and `id`)."""
+
+    model_config = ConfigDict(json_schema_extra=_only_id_required)
+
+
 class IncidentList(BaseModel):
     """One page of incidents."""
 
-    data: list[IncidentPublic] = Field(description="The incidents of this page, in the requested order.")
+    data: list[IncidentListItem] = Field(description="The incidents of this page, in the requested order.")
     next: str | None = Field(
         description="URL of the next page (same filters, a cursor), or null on the last page.",
         examples=["http://127.0.0.1:8000/incidents?destination=CHN&limit=50&cursor=eyJ2IjpbIjIwMjEtMDMtMDIiLDE3XX0.x"],

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from app.schemas.article import ArticleDetail
-from app.schemas.vocabulary import ACTORS, DATE_PRECISIONS, GEO_PRECISIONS, LOCATION_KINDS, METHODS, OUTCOMES
+from app.schemas.vocabulary import (
+    ACTORS,
+    DATE_PRECISIONS,
+    GEO_PRECISIONS,
+    LOCATION_KINDS,
+    METHODS,
+    OUTCOMES,
+    IsoDate,
+)
 
 Country = Field(pattern=r"^[A-Z]{3}$", description="ISO 3166-1 alpha-3 code.", examples=["PRK"])
 MAX_TEXT = 5_000_000  # the MAX_ARTICLE_CHARS setting decides what is accepted; this bounds parsing
@@ -29,7 +37,7 @@ class ArticleCreate(BaseModel):
         default=None, max_length=1000, description="Headline.", examples=["Family of four crosses the sea border"]
     )
     source: str | None = Field(default=None, max_length=300, description="Publisher.", examples=["Sample Wire"])
-    published: date | None = Field(
+    published: IsoDate | None = Field(
         default=None,
         description="Publication date: the reference for relative dates such as 'on Tuesday' or 'last month'.",
         examples=["2023-10-25"],
@@ -81,8 +89,8 @@ class IncidentUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    date_start: date | None = Field(default=None, examples=["2021-03-02"])
-    date_end: date | None = Field(default=None, examples=["2021-03-02"])
+    date_start: IsoDate | None = Field(default=None, examples=["2021-03-02"])
+    date_end: IsoDate | None = Field(default=None, examples=["2021-03-02"])
     date_precision: Literal[DATE_PRECISIONS] | None = Field(default=None, examples=["day"])  # type: ignore[valid-type]
     date_text: str | None = Field(default=None, max_length=300)
     origin_country: str | None = Field(default=None, pattern=r"^[A-Z]{3}$", examples=["PRK"])
@@ -132,5 +140,12 @@ class IncidentChangePublic(BaseModel):
     id: int = Field(examples=[1])
     changed_by: str = Field(description="Name of the API key that made the change.", examples=["analyst-1"])
     changed_at: datetime = Field(examples=["2026-11-25T09:30:00Z"])
+
+    @field_validator("changed_at")
+    @classmethod
+    def _utc(cls, value: datetime) -> datetime:
+        # Stored in UTC; SQLite returns it without an offset, and RFC 3339 date-times need one.
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+
     before: dict[str, Any] = Field(examples=[{"group_size": 5}])
     after: dict[str, Any] = Field(examples=[{"group_size": 6}])

@@ -7,8 +7,12 @@ import io
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
+from sqlalchemy.engine import Engine
 
+from app.core.db import write_session
+from app.models import Incident
 from tests.api.conftest import World
 
 
@@ -86,6 +90,19 @@ def test_stats_groups(client: TestClient, world: World, params: str, expected: l
 
 def test_stats_totals(client: TestClient, world: World) -> None:
     assert client.get("/stats").json()["total"] == {"incidents": 10, "people": 48}
+
+
+def test_stats_answers_are_cached_until_the_data_changes(client: TestClient, world: World, engine: Engine) -> None:
+    url = "/stats?group_by=destination&destination=CHN"
+    before = client.get(url).json()
+    assert client.get(url).json() == before  # served from the cache
+    with write_session(engine) as session:  # any write to incident bumps data_version (migration 0003)
+        session.execute(sa.update(Incident).where(Incident.id == world.incidents["hyesan"]).values(group_size=60))
+    after = client.get(url).json()
+    assert after["total"]["people"] == before["total"]["people"] + 54
+    with write_session(engine) as session:
+        session.execute(sa.delete(Incident).where(Incident.id == world.incidents["hyesan"]))
+    assert client.get(url).json()["total"]["incidents"] == before["total"]["incidents"] - 1
 
 
 @pytest.mark.parametrize(

@@ -9,10 +9,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 
-from app.core.config import Settings, get_settings
 from app.core.security import create_key, revoke_key
 from app.ingestion.samples import sample_paths
-from app.main import create_app
+from tests.conftest import ClientFactory
 from tests.ingestion.articles import MUSAN_SAME_DAY
 
 BOOTSTRAP = "bootstrap-key-for-tests"
@@ -20,16 +19,9 @@ ARTICLE = {"title": MUSAN_SAME_DAY.title, "source": MUSAN_SAME_DAY.source, "publ
            "text": MUSAN_SAME_DAY.text}  # fmt: skip
 
 
-def _client(database_url: str, **overrides: object) -> TestClient:
-    settings = Settings(database_url=database_url, api_key=BOOTSTRAP, _env_file=None, **overrides)  # type: ignore[arg-type]
-    app = create_app(settings)
-    app.dependency_overrides[get_settings] = lambda: settings
-    return TestClient(app, raise_server_exceptions=False)
-
-
 @pytest.fixture
-def api(database_url: str) -> Iterator[TestClient]:
-    with _client(database_url) as client:
+def api(make_client: ClientFactory) -> Iterator[TestClient]:
+    with make_client(api_key=BOOTSTRAP) as client:
         yield client
 
 
@@ -89,8 +81,8 @@ def test_stored_key_revoked_mid_use(api: TestClient, engine: Engine) -> None:
         ({"text": "x" * 3000}, "text"),
     ],
 )
-def test_bad_submissions(database_url: str, payload: dict[str, object], name: str) -> None:
-    with _client(database_url, max_article_chars=2000) as api:
+def test_bad_submissions(make_client: ClientFactory, payload: dict[str, object], name: str) -> None:
+    with make_client(api_key=BOOTSTRAP, max_article_chars=2000) as api:
         response = api.post("/articles", json=payload, headers=AUTH)
     assert response.status_code == 422, response.text
     assert response.headers["content-type"] == "application/problem+json"
@@ -154,8 +146,8 @@ def test_missing_incident(api: TestClient) -> None:
     assert api.get("/incidents/999/history").status_code == 404
 
 
-def test_reads_can_require_a_key(database_url: str) -> None:
-    with _client(database_url, require_key_for_reads=True) as api:
+def test_reads_can_require_a_key(make_client: ClientFactory) -> None:
+    with make_client(api_key=BOOTSTRAP, require_key_for_reads=True) as api:
         assert api.get("/incidents").status_code == 401
         assert api.get("/incidents", headers=AUTH).status_code == 200
         assert api.get("/health").status_code == 200

@@ -10,10 +10,9 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from app.core.config import Settings, get_settings
 from app.core.logging import JsonFormatter, request_id_var
 from app.core.ratelimit import MemoryLimiter, RedisLimiter
-from app.main import create_app
+from tests.conftest import ClientFactory
 
 
 @pytest.fixture
@@ -22,16 +21,9 @@ def backend() -> str:
     return "sqlite"
 
 
-def _client(database_url: str, **overrides: object) -> TestClient:
-    settings = Settings(database_url=database_url, _env_file=None, **overrides)  # type: ignore[arg-type]
-    app = create_app(settings)
-    app.dependency_overrides[get_settings] = lambda: settings
-    return TestClient(app, raise_server_exceptions=False)
-
-
 @pytest.fixture
-def client(database_url: str) -> Iterator[TestClient]:
-    with _client(database_url) as c:
+def client(make_client: ClientFactory) -> Iterator[TestClient]:
+    with make_client() as c:
         yield c
 
 
@@ -52,8 +44,8 @@ def test_security_headers_on_every_response(client: TestClient, path: str) -> No
 
 
 @pytest.mark.parametrize("declared", [True, False])
-def test_body_over_the_cap_is_413(database_url: str, declared: bool) -> None:
-    with _client(database_url, max_body_bytes=1000) as client:
+def test_body_over_the_cap_is_413(make_client: ClientFactory, declared: bool) -> None:
+    with make_client(max_body_bytes=1000) as client:
         body = b"x" * 5000
 
         def chunks() -> Iterator[bytes]:
@@ -67,8 +59,8 @@ def test_body_over_the_cap_is_413(database_url: str, declared: bool) -> None:
     assert response.json()["status"] == 413
 
 
-def test_rate_limit_memory(database_url: str) -> None:
-    with _client(database_url, rate_limit_per_minute=3, rate_limit_per_minute_key=5) as client:
+def test_rate_limit_memory(make_client: ClientFactory) -> None:
+    with make_client(rate_limit_per_minute=3, rate_limit_per_minute_key=5) as client:
         statuses = [client.get("/incidents").status_code for _ in range(4)]
         assert statuses == [200, 200, 200, 429]
         refused = client.get("/incidents")
@@ -96,14 +88,14 @@ def _redis_up() -> bool:
 
 
 @pytest.mark.skipif(not _redis_up(), reason="no Redis at 127.0.0.1:6379")
-def test_rate_limit_shared_through_redis(database_url: str) -> None:
+def test_rate_limit_shared_through_redis(make_client: ClientFactory) -> None:
     prefix = f"test:{uuid.uuid4().hex}:"
     limiter_a = RedisLimiter("redis://127.0.0.1:6379/15", prefix=prefix)
     limiter_b = RedisLimiter("redis://127.0.0.1:6379/15", prefix=prefix)
     assert [limiter_a.hit("ip:1", 3).allowed, limiter_b.hit("ip:1", 3).allowed] == [True, True]
     assert limiter_a.hit("ip:1", 3).allowed and not limiter_b.hit("ip:1", 3).allowed
     settings = {"rate_limit_backend": "redis", "redis_url": "redis://127.0.0.1:6379/15", "rate_limit_per_minute": 2}
-    with _client(database_url, **settings) as one, _client(database_url, **settings) as two:
+    with make_client(**settings) as one, make_client(**settings) as two:
         # Two instances of the service count the same client together.
         headers = {"X-Forwarded-For": "ignored"}
         codes = [
@@ -114,16 +106,16 @@ def test_rate_limit_shared_through_redis(database_url: str) -> None:
     assert codes[:2] == [200, 200] and codes[2] == 429
 
 
-def test_redis_down_fails_open(database_url: str) -> None:
-    with _client(database_url, rate_limit_backend="redis", redis_url="redis://127.0.0.1:1/0") as client:
+def test_redis_down_fails_open(make_client: ClientFactory) -> None:
+    with make_client(rate_limit_backend="redis", redis_url="redis://127.0.0.1:1/0") as client:
         assert client.get("/incidents").status_code == 200
 
 
-def test_cors_off_by_default_and_on_when_configured(database_url: str) -> None:
+def test_cors_off_by_default_and_on_when_configured(make_client: ClientFactory) -> None:
     origin = {"Origin": "https://dash.example", "Access-Control-Request-Method": "GET"}
-    with _client(database_url) as client:
+    with make_client() as client:
         assert "access-control-allow-origin" not in client.get("/incidents", headers=origin).headers
-    with _client(database_url, cors_origins="https://dash.example") as client:
+    with make_client(cors_origins="https://dash.example") as client:
         assert client.get("/incidents", headers=origin).headers["access-control-allow-origin"] == "https://dash.example"
         assert client.options("/incidents", headers=origin).status_code == 200
 

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 from typer.testing import CliRunner
 
 from app.cli import cli
-from app.core.config import get_settings
 from app.core.security import ApiKeyError, authenticate, create_key, hash_key, list_keys, revoke_key
 from app.models import ApiKey
 
@@ -56,15 +53,7 @@ def test_duplicate_and_unknown(engine: Engine) -> None:
     assert [k.name for k in list_keys(engine)] == ["dup"]
 
 
-@pytest.fixture
-def env_db(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    get_settings.cache_clear()
-    yield database_url
-    get_settings.cache_clear()
-
-
-def test_keys_cli(env_db: str) -> None:
+def test_keys_cli(env_database_url: str) -> None:
     runner = CliRunner()
     created = runner.invoke(cli, ["keys", "create", "dashboard"])
     assert created.exit_code == 0

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,7 +11,6 @@ from sqlmodel import Session
 from typer.testing import CliRunner
 
 from app.cli import cli
-from app.core.config import get_settings
 from app.core.db import engine_for_url
 from app.ingestion.samples import sample_paths
 from app.models import Article, Incident
@@ -20,20 +18,12 @@ from app.models import Article, Incident
 runner = CliRunner()
 
 
-@pytest.fixture
-def env_db(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    get_settings.cache_clear()
-    yield database_url
-    get_settings.cache_clear()
-
-
 def _articles(url: str) -> int:
     with Session(engine_for_url(url)) as session:
         return int(session.scalar(select(func.count()).select_from(Article)) or 0)
 
 
-def test_ingest_samples_twice(env_db: str) -> None:
+def test_ingest_samples_twice(env_database_url: str) -> None:
     samples = str(sample_paths()[0].parent)
     first = runner.invoke(cli, ["ingest", "--quiet", samples])
     assert first.exit_code == 0, first.output
@@ -41,12 +31,12 @@ def test_ingest_samples_twice(env_db: str) -> None:
     second = runner.invoke(cli, ["ingest", "--quiet", samples])
     assert second.exit_code == 0
     assert f"{len(sample_paths())} unchanged" in second.output
-    assert _articles(env_db) == len(sample_paths())
-    with Session(engine_for_url(env_db)) as session:
+    assert _articles(env_database_url) == len(sample_paths())
+    with Session(engine_for_url(env_database_url)) as session:
         assert (session.scalar(select(func.count()).select_from(Incident)) or 0) > 20
 
 
-def test_some_failures_exit_1_and_name_each_source(env_db: str, tmp_path: Path) -> None:
+def test_some_failures_exit_1_and_name_each_source(env_database_url: str, tmp_path: Path) -> None:
     good = tmp_path / "good.json"
     good.write_text(json.dumps({"text": "A soldier defected across the DMZ on Monday, officials said."}))
     bad = tmp_path / "bad.jsonl"
@@ -55,30 +45,30 @@ def test_some_failures_exit_1_and_name_each_source(env_db: str, tmp_path: Path) 
     assert result.exit_code == 1
     assert f"failed: {bad}:2: invalid JSON" in result.output
     assert f"failed: {tmp_path / 'missing.json'}: no such file" in result.output
-    assert _articles(env_db) == 2
+    assert _articles(env_database_url) == 2
 
 
 @pytest.mark.parametrize(
     "args",
     [["ingest"], ["ingest", "--published", "not-a-date", "x.json"], ["extract"], ["nonsense"]],
 )
-def test_usage_errors_exit_2(env_db: str, args: list[str]) -> None:
+def test_usage_errors_exit_2(env_database_url: str, args: list[str]) -> None:
     assert runner.invoke(cli, args).exit_code == 2
 
 
-def test_published_override(env_db: str, tmp_path: Path) -> None:
+def test_published_override(env_database_url: str, tmp_path: Path) -> None:
     path = tmp_path / "a.txt"
     path.write_text("Last month, a North Korean soldier crossed the Military Demarcation Line.")
     result = runner.invoke(cli, ["ingest", "-q", "--published", "2021-03-25", "--source", "Desk", str(path)])
     assert result.exit_code == 0, result.output
-    with Session(engine_for_url(env_db)) as session:
+    with Session(engine_for_url(env_database_url)) as session:
         article = session.scalars(select(Article)).one()
         incident = session.scalars(select(Incident)).one()
     assert article.source == "Desk" and article.published is not None
     assert (str(incident.date_start), str(incident.date_end)) == ("2021-02-01", "2021-02-28")
 
 
-def test_reextract(env_db: str) -> None:
+def test_reextract(env_database_url: str) -> None:
     runner.invoke(cli, ["ingest", "-q", str(sample_paths()[0])])
     result = runner.invoke(cli, ["reextract", "--all"])
     assert result.exit_code == 0 and "re-extracted 1 articles" in result.output

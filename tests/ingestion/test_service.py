@@ -54,7 +54,7 @@ def test_submit(engine: Engine, cfg: Settings, sub: Submission) -> None:
         (Submission(), "text", 422),
         (Submission(text="   "), "text", 422),
         (Submission(url="http://127.0.0.1/admin"), "url", 422),
-        (Submission(url="https://news.example/gone"), "url", 502),
+        (Submission(url="https://news.example/gone"), "url", 422),
         (Submission(html="<html><body></body></html>"), "html", 422),
     ],
 )

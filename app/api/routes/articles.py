@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 import sqlalchemy as sa
@@ -19,6 +18,7 @@ from app.ingestion.service import Submission, SubmissionError, submit
 from app.ingestion.store import Ingestor
 from app.schemas.article import ArticleDetail, ArticleList
 from app.schemas.incident import EXAMPLE_RECORD
+from app.schemas.vocabulary import MAX_ID, MIN_ID, IsoDate
 from app.schemas.write import ArticleCreate, ArticleIngested
 
 router = APIRouter(prefix="/articles", tags=["articles"], dependencies=[Depends(query.reject_unknown_query_params)])
@@ -105,10 +105,10 @@ def list_articles(
         Query(description="Publisher (case-insensitive exact name).", examples=["Daily NK"], max_length=300),
     ] = None,
     published_from: Annotated[
-        date | None, Query(description="Published on or after this day (ISO date).", examples=["2021-01-01"])
+        IsoDate | None, Query(description="Published on or after this day (ISO date).", examples=["2021-01-01"])
     ] = None,
     published_to: Annotated[
-        date | None, Query(description="Published on or before this day (ISO date).", examples=["2021-12-31"])
+        IsoDate | None, Query(description="Published on or before this day (ISO date).", examples=["2021-12-31"])
     ] = None,
     q: Annotated[
         str | None,
@@ -232,7 +232,7 @@ def article_body(conn: sa.Connection, article_id: int) -> dict[str, Any] | None:
             "description": "The same text was already stored (status unchanged), or a "
             "changed text at a known URL replaced it (status updated).",
         },
-        **problem_responses(401, 413, 422, 429, 502),
+        **problem_responses(400, 401, 413, 422, 429),
     },
 )
 def create_article(payload: ArticleCreate, principal: WriterDep, engine: EngineDep, settings: SettingsDep) -> Response:
@@ -241,9 +241,7 @@ def create_article(payload: ArticleCreate, principal: WriterDep, engine: EngineD
     try:
         outcome = submit(engine, settings, sub)
     except SubmissionError as exc:
-        if exc.status == 422:
-            raise bad_parameter(exc.field or "body", str(exc), location="body") from None
-        raise ProblemError(exc.status, str(exc), slug="upstream-fetch-failed") from None
+        raise bad_parameter(exc.field or "body", str(exc), location="body") from None
     assert outcome.article_id is not None
     with engine.connect() as conn:  # a fresh snapshot that sees the write just made
         body = article_body(conn, outcome.article_id)
@@ -269,7 +267,7 @@ def delete_article(
     principal: WriterDep,
     engine: EngineDep,
     settings: SettingsDep,
-    article_id: Annotated[int, Path(description="Id of the article.", examples=[3])],
+    article_id: Annotated[int, Path(ge=MIN_ID, le=MAX_ID, description="Id of the article.", examples=[3])],
 ) -> Response:
     """Delete an article and its reports; incidents left without reports go, the others are recomputed."""
     if not Ingestor(engine, max_chars=settings.max_article_chars).delete_article(article_id):
@@ -292,7 +290,7 @@ def delete_article(
 )
 def get_article(
     session: SessionDep,
-    article_id: Annotated[int, Path(description="Id of the article.", examples=[3])],
+    article_id: Annotated[int, Path(ge=MIN_ID, le=MAX_ID, description="Id of the article.", examples=[3])],
 ) -> Response:
     """Return an article's text and metadata, and its incidents with the evidence spans pointing into its text."""
     body = article_body(session.connection(), article_id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator, Sequence
+from datetime import date, datetime
 from typing import Annotated, Any
 
 import sqlalchemy as sa
@@ -12,12 +13,13 @@ from fastapi.responses import Response, StreamingResponse
 from sqlalchemy.engine import Connection, Engine
 
 from app.api import query
-from app.api.deps import EngineDep, SessionDep, SettingsDep, WriterDep
+from app.api.deps import ConnectionDep, EngineDep, SettingsDep, WriterDep
 from app.api.filters import INCIDENT, IncidentFilters, IncidentFiltersDep
 from app.api.records import (
     ALL_FIELDS,
     BASE_FIELDS,
     EXPANSIONS,
+    CsvColumns,
     Expansion,
     GeoJSONWriter,
     Row,
@@ -39,6 +41,7 @@ from app.schemas.incident import (
     IncidentDetail,
     IncidentList,
 )
+from app.schemas.vocabulary import MAX_ID, MIN_ID
 from app.schemas.write import IncidentChangePublic, IncidentUpdate
 
 router = APIRouter(prefix="/incidents", tags=["incidents"], dependencies=[Depends(query.reject_unknown_query_params)])
@@ -57,7 +60,7 @@ SORT_KEYS: dict[str, query.SortKey] = {
 }
 DEFAULT_SORT = "-date_start"
 FORMATS = ("json", "csv", "ndjson", "geojson")
-STREAM_BATCH = 500
+STREAM_BATCH = 2000
 
 
 EXPORT_CONTENT: dict[str, Any] = {
@@ -194,7 +197,7 @@ def selected_fields(fields: str | None, include: str | None) -> tuple[list[str],
 )
 def list_incidents(
     request: Request,
-    session: SessionDep,
+    conn: ConnectionDep,
     settings: SettingsDep,
     engine: EngineDep,
     filters: IncidentFiltersDep,
@@ -215,16 +218,22 @@ def list_incidents(
     codec = query.CursorCodec(settings, "incidents")
     start = codec.decode(cursor, terms) if cursor else None
 
-    conn = session.connection()
-    conditions = filters.conditions(conn)
+    conditions = filters.conditions(conn, ordered_scan=True)
     headers: dict[str, str] = {}
     total = None
     if count:
-        total = conn.execute(sa.select(sa.func.count()).select_from(INCIDENT).where(*conditions)).scalar_one()
+        counted = filters.conditions(conn)
+        total = conn.execute(sa.select(sa.func.count()).select_from(INCIDENT).where(*counted)).scalar_one()
         headers["X-Total-Count"] = str(total)
     if fmt == "csv":
         headers["Content-Disposition"] = 'attachment; filename="incidents.csv"'
 
+    if page_size is None and fmt == "csv" and CsvColumns.supports(out_fields):
+        chunks = _csv_export(engine, filters, terms, start, out_fields)
+        first_chunk = next(chunks)  # the header and first batch run here, so a database error is still a 500
+        return StreamingResponse(
+            itertools.chain([first_chunk], chunks), media_type=query.MEDIA_TYPES[fmt], headers=headers
+        )
     if page_size is None:
         batches = _stream(engine, filters, terms, start, expand)
         first = next(batches, [])  # the first batch runs here, so a database error is still a problem+json 500
@@ -264,15 +273,18 @@ def list_incidents(
         422,
     ),
 )
-def get_incident(
-    session: SessionDep,
-    incident_id: Annotated[int, Path(description="Id of the incident.", examples=[17])],
-) -> Any:
+async def get_incident(
+    conn: ConnectionDep,
+    incident_id: Annotated[int, Path(ge=MIN_ID, le=MAX_ID, description="Id of the incident.", examples=[17])],
+) -> Response:
     """Return one incident with every source, every article's own values and every evidence span."""
-    record = fetch_incident(session.connection(), incident_id)
+    # Two indexed point reads (the row, then its reports with their articles): cheaper to run here than the hop to
+    # the thread pool they would otherwise take. The per-statement time budget still bounds them.
+    record = fetch_incident(conn, incident_id)
     if record is None:
         raise ProblemError(404, f"No incident with id {incident_id}.", slug="not-found")
-    return record
+    # Encoded here with orjson (as the list and PATCH do), not validated a second time through the response model.
+    return Response(dumps(record), media_type=query.MEDIA_TYPES["json"])
 
 
 # --- helpers ------------------------------------------------------------------------------------------------------
@@ -284,11 +296,53 @@ def _page(
     terms: Sequence[query.SortTerm],
     start: Sequence[Any] | None,
     size: int,
-) -> list[Row]:
-    stmt = sa.select(INCIDENT).where(*conditions)
+    columns: Sequence[Any] | None = None,
+) -> list[Any]:
+    """Up to `size` rows after the keyset position `start` (from the beginning when None), in the order of `terms`:
+    mappings of every incident column, or tuples of `columns` followed by the sort keys when given.
+
+    Written so an index on the first sort key can serve it: the position is a range on that key (`key <= v`, then
+    the ties) rather than an OR the planner cannot seek with, and a nullable first key is read as two index
+    ranges in one statement, its non-null values in plain order (which the index has) and then its nulls (which
+    sort last), instead of one `NULLS LAST` order that no SQLite index provides. Same rows, same order.
+    """
+    first, rest = terms[0], terms[1:]
+    column = first.key.column
+    rest_order = query.order_by(rest)
+    selected = (INCIDENT,) if columns is None else (*columns, *(t.key.column for t in terms))
+
+    def fetch(stmt: Any) -> list[Any]:
+        result = conn.execute(stmt)
+        if columns is None:
+            return list(result.mappings().all())
+        # Plain driver tuples: the selected columns are untyped, and the sort keys are read back by `_position`.
+        rows = list(result.cursor.fetchall()) if result.cursor is not None else []
+        result.close()
+        return rows
+
+    if start is not None and start[0] is None:  # already among the nulls of the first key
+        stmt = sa.select(*selected).where(*conditions, column.is_(None), query.after(rest, start[1:]))
+        return fetch(stmt.order_by(*rest_order).limit(size))
+    ahead = list(conditions)
     if start is not None:
-        stmt = stmt.where(query.after(terms, start))
-    return list(conn.execute(stmt.order_by(*query.order_by(terms)).limit(size)).mappings().all())
+        value = start[0]
+        ahead.append(column <= value if first.descending else column >= value)
+        ahead.append(
+            sa.or_(
+                column < value if first.descending else column > value,
+                sa.and_(column == value, query.after(rest, start[1:])),
+            )
+        )
+    ordered = column.desc() if first.descending else column.asc()
+    if not first.key.nullable:
+        return fetch(sa.select(*selected).where(*ahead).order_by(ordered, *rest_order).limit(size))
+    # Two index ranges: the non-null values in plain order, then the nulls. The second statement always runs (so a
+    # page costs the same number of statements whatever its size), limited to what the first left over: SQLite and
+    # PostgreSQL skip the scan of a LIMIT 0.
+    rows = fetch(sa.select(*selected).where(*ahead, column.is_not(None)).order_by(ordered, *rest_order).limit(size))
+    nulls = sa.select(*selected).where(*conditions, column.is_(None)).order_by(*rest_order)
+    rows.extend(fetch(nulls.limit(size - len(rows))))
+    return rows
 
 
 def _stream(
@@ -301,7 +355,7 @@ def _stream(
     """Every matching row, in keyset batches on a connection of its own: constant memory, no OFFSET, and the read
     transaction ends between batches (so a long export never holds one snapshot open)."""
     with engine.connect() as conn:
-        conditions = filters.conditions(conn)
+        conditions = filters.conditions(conn, ordered_scan=True)
         position = start
         while True:
             rows = _page(conn, conditions, terms, position, STREAM_BATCH)
@@ -313,6 +367,45 @@ def _stream(
             if len(rows) < STREAM_BATCH:
                 return
             position = query.row_sort_values(terms, rows[-1])
+
+
+def _csv_export(
+    engine: Engine,
+    filters: IncidentFilters,
+    terms: Sequence[query.SortTerm],
+    start: Sequence[Any] | None,
+    fields: Sequence[str],
+) -> Iterator[bytes]:
+    """Every matching row as CSV, in keyset batches like `_stream`, formatted straight from the columns."""
+    plan = CsvColumns(fields)
+    width = len(plan.columns)
+
+    def rows() -> Iterator[list[str]]:
+        with engine.connect() as conn:
+            conditions = filters.conditions(conn, ordered_scan=True)
+            position = start
+            while True:
+                batch = _page(conn, conditions, terms, position, STREAM_BATCH, plan.columns)
+                conn.rollback()
+                for row in batch:
+                    yield plan.cells(row)
+                if len(batch) < STREAM_BATCH:
+                    return
+                position = _position(terms, batch[-1][width:])
+
+    return csv_chunks(csv_columns(fields), rows())
+
+
+def _position(terms: Sequence[query.SortTerm], values: Sequence[Any]) -> list[Any]:
+    """Keyset values read as driver values (SQLite: ISO text for dates) back in the sort keys' Python types."""
+    out: list[Any] = []
+    for term, value in zip(terms, values, strict=True):
+        if isinstance(value, str) and term.key.kind == "date":
+            value = date.fromisoformat(value)
+        elif isinstance(value, str) and term.key.kind == "datetime":
+            value = datetime.fromisoformat(value)
+        out.append(value)
+    return out
 
 
 def _encode(
@@ -344,13 +437,13 @@ def _encode(
     "/{incident_id}",
     response_model=IncidentDetail,
     summary="Correct an incident",
-    responses=problem_responses(401, 404, 413, 422, 429),
+    responses=problem_responses(400, 401, 404, 413, 422, 429),
 )
 def update_incident(
     payload: IncidentUpdate,
     principal: WriterDep,
     engine: EngineDep,
-    incident_id: Annotated[int, Path(description="Id of the incident.", examples=[17])],
+    incident_id: Annotated[int, Path(ge=MIN_ID, le=MAX_ID, description="Id of the incident.", examples=[17])],
 ) -> Response:
     """Correct fields of an incident; they become curated (kept through re-extraction) and the change is recorded."""
     try:
@@ -372,7 +465,7 @@ def update_incident(
 )
 def incident_changes(
     engine: EngineDep,
-    incident_id: Annotated[int, Path(description="Id of the incident.", examples=[17])],
+    incident_id: Annotated[int, Path(ge=MIN_ID, le=MAX_ID, description="Id of the incident.", examples=[17])],
 ) -> list[IncidentChangePublic]:
     """List every analyst correction of an incident: who, when, the fields before and after, oldest first."""
     changes = incident_history(engine, incident_id)

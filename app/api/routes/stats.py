@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from typing import Annotated, Any
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Header, Query
 from fastapi.responses import Response
+from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
+from starlette.concurrency import run_in_threadpool
 
 from app.api import query
-from app.api.deps import SessionDep
-from app.api.filters import INCIDENT, IncidentFiltersDep
+from app.api.deps import ConnectionDep
+from app.api.filters import DATA_VERSION, INCIDENT, IncidentFilters, IncidentFiltersDep
 from app.api.records import csv_chunks, dumps
 from app.core.errors import bad_parameter
 from app.schemas.stats import StatsResponse
@@ -65,8 +69,8 @@ def group_expression(key: str, dialect: str) -> ColumnElement[Any]:
         422,
     ),
 )
-def stats(
-    session: SessionDep,
+async def stats(
+    conn: ConnectionDep,
     filters: IncidentFiltersDep,
     group_by: Annotated[
         str,
@@ -87,8 +91,72 @@ def stats(
     if not 1 <= len(keys) <= 2:
         raise bad_parameter("group_by", "one or two keys")
 
-    conn = session.connection()
-    conditions = filters.conditions(conn)
+    # A cached answer is one primary-key read, done here; computing one scans, so it goes to the thread pool.
+    version = conn.execute(_VERSION).scalar()
+    hit = _cached(_cache_key(conn, filters, keys), version) if version is not None else None
+    rows, totals = hit if hit is not None else await run_in_threadpool(_aggregate, conn, filters, keys)
+
+    if fmt == "csv":
+        header = [*keys, "incidents", "people"]
+        table = ([("" if row[name] is None else str(row[name])) for name in header] for row in rows)
+        return Response(b"".join(csv_chunks(header, table)), media_type=query.MEDIA_TYPES["csv"])
+    body = {"group_by": keys, "data": rows, "total": totals}
+    return Response(dumps(body), media_type=query.MEDIA_TYPES["json"])
+
+
+# Answers by (database, filters, keys), each with the data version it was computed at (migration 0003 bumps
+# `data_version` on every write to incident, report or article): a repeated question costs one primary-key read
+# until the data changes. Bounded; per process.
+_CACHE: OrderedDict[tuple[str, str, tuple[str, ...]], tuple[int, list[dict[str, Any]], dict[str, int]]] = OrderedDict()
+CACHE_SIZE = 256
+_VERSION = sa.select(DATA_VERSION.c.version).where(DATA_VERSION.c.id == 1)
+_LOCKS: dict[tuple[str, str, tuple[str, ...]], threading.Lock] = {}
+_LOCKS_GUARD = threading.Lock()
+
+
+def _aggregate(
+    conn: Connection, filters: IncidentFilters, keys: list[str]
+) -> tuple[list[dict[str, Any]], dict[str, int]]:
+    version = conn.execute(_VERSION).scalar()
+    cache_key = _cache_key(conn, filters, keys)
+    if version is None:
+        return _compute(conn, filters, keys)
+    hit = _cached(cache_key, version)
+    if hit is not None:
+        return hit
+    # One computation per question at a time: concurrent askers wait for it instead of all scanning at once.
+    with _LOCKS_GUARD:
+        lock = _LOCKS.setdefault(cache_key, threading.Lock())
+    with lock:
+        hit = _cached(cache_key, version)
+        if hit is not None:
+            return hit
+        rows, totals = _compute(conn, filters, keys)
+        _CACHE[cache_key] = (version, [dict(row) for row in rows], dict(totals))
+        _CACHE.move_to_end(cache_key)
+        while len(_CACHE) > CACHE_SIZE:
+            evicted, _ = _CACHE.popitem(last=False)
+            _LOCKS.pop(evicted, None)
+    return rows, totals
+
+
+def _cache_key(conn: Connection, filters: IncidentFilters, keys: list[str]) -> tuple[str, str, tuple[str, ...]]:
+    return (conn.engine.url.render_as_string(hide_password=True), repr(filters), tuple(keys))
+
+
+def _cached(cache_key: tuple[str, str, tuple[str, ...]], version: int) -> Any:
+    hit = _CACHE.get(cache_key)
+    if hit is None or hit[0] != version:
+        return None
+    return [dict(row) for row in hit[1]], dict(hit[2])
+
+
+def _compute(
+    conn: Connection, filters: IncidentFilters, keys: list[str]
+) -> tuple[list[dict[str, Any]], dict[str, int]]:
+    # The broad filters are kept off their own indexes so the covering index ix_incident_stats is read instead of
+    # the wide rows (see IncidentFilters.conditions).
+    conditions = filters.conditions(conn, ordered_scan=True)
     expressions = [group_expression(key, conn.dialect.name) for key in keys]
     people = sa.func.coalesce(sa.func.sum(sa.func.coalesce(INCIDENT.c.group_size, INCIDENT.c.group_size_min)), 0)
     stmt = (
@@ -101,11 +169,6 @@ def stats(
     rows = [dict(row) for row in conn.execute(stmt).mappings()]
     for row in rows:
         row["people"] = int(row["people"])
-    totals = conn.execute(sa.select(sa.func.count(), people).select_from(INCIDENT).where(*conditions)).one()
-
-    if fmt == "csv":
-        header = [*keys, "incidents", "people"]
-        table = ([("" if row[name] is None else str(row[name])) for name in header] for row in rows)
-        return Response(b"".join(csv_chunks(header, table)), media_type=query.MEDIA_TYPES["csv"])
-    body = {"group_by": keys, "data": rows, "total": {"incidents": totals[0], "people": int(totals[1])}}
-    return Response(dumps(body), media_type=query.MEDIA_TYPES["json"])
+    # Every matching incident is in exactly one group (null keys make groups of their own): the totals are sums.
+    totals = {"incidents": sum(row["incidents"] for row in rows), "people": sum(row["people"] for row in rows)}
+    return rows, totals
