@@ -11,6 +11,7 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 
 from app.extraction.lexicon import compile_ci
 from app.extraction.types import DateWindow
@@ -162,10 +163,26 @@ _NEEDS: dict[str, tuple[str, ...]] = {
     "year": ("0",),
 }
 _DIGIT = re.compile(r"\d")
-# The same test as one regex per rule: a digit for "0", else any of the words as a plain substring.
-_NEEDS_RE: dict[str, re.Pattern[str]] = {
-    rule: re.compile("|".join(r"\d" if w == "0" else re.escape(w) for w in words)) for rule, words in _NEEDS.items()
-}
+
+
+def clear_caches() -> None:
+    _document_rules.cache_clear()
+
+
+@lru_cache(maxsize=8)
+def _document_rules(text: str) -> tuple[tuple[str, re.Pattern[str], tuple[str, ...] | None], ...]:
+    """(rule, pattern, needs) for the rules worth trying anywhere in the document, in order: a rule whose needed
+    words the whole text lacks can match in none of its sentences."""
+    low = text.lower()
+    digit = _DIGIT.search(low) is not None
+    out = []
+    for rule, pattern in _PATTERNS:
+        needs = _NEEDS.get(rule)
+        if needs is None or ("0" in needs and digit) or any(w in low for w in needs if w != "0"):
+            out.append((rule, pattern, needs))
+    return tuple(out)
+
+
 _NTH_NEEDS_DAYWORD = re.compile(r"(st|nd|rd|th)\b", re.IGNORECASE)
 _REPORTING_BEFORE = re.compile(
     r"\b(?:told|tells|said|says|reported|reports|reporting|announced|confirmed|revealed|added|explained|stated|"
@@ -421,9 +438,9 @@ def find_dates(text: str, start: int, end: int, ref: date | None, previous: Date
     claimed_ends: list[int] = []
     found: list[tuple[int, int, str, re.Match[str]]] = []
     low = text[start:end].lower()
-    for rule, pattern in _PATTERNS:
-        needs = _NEEDS_RE.get(rule)
-        if needs is not None and needs.search(low) is None:
+    digit = _DIGIT.search(low) is not None
+    for rule, pattern, needs in _document_rules(text):
+        if needs is not None and not (("0" in needs and digit) or any(w in low for w in needs if w != "0")):
             continue  # none of the words this rule needs is in the sentence
         for m in pattern.finditer(text, start, end):
             s, e = m.span()

@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import date, datetime
 
 from app.extraction import attributes as attrs
+from app.extraction import dates as dates_stage
 from app.extraction import detect, lexicon
 from app.extraction.assemble import MentionInfo, article_origin, build, group
 from app.extraction.dates import DateMention, find_dates
@@ -200,6 +201,7 @@ def extract(article: ArticleInput) -> list[ExtractedIncident]:
         return []
     # Per-document memos start empty, so a document's cost never depends on what was extracted before.
     attrs.clear_caches()
+    dates_stage.clear_caches()
     detect.clear_caches()
     lexicon.clear_caches()
     doc = prepare(text, _published(article.published))
