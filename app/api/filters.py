@@ -137,7 +137,7 @@ class _UnindexedColumns:
 COUNTRY_HELP = "one or several comma-separated ISO 3166-1 alpha-3 codes, case-insensitive"
 
 
-def incident_filters(
+async def incident_filters(
     date_from: Annotated[
         IsoDate | None,
         Query(

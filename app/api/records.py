@@ -365,14 +365,68 @@ class CsvColumns:
         return not any(name in EXPANSIONS for name in fields)
 
 
-def csv_chunks(header: Sequence[str], rows: Iterable[Sequence[str]]) -> Iterator[bytes]:
-    """CSV text in chunks (header first)."""
+# --- records straight from the columns ---------------------------------------------------------------------------
+# The list, its exports and its streams build the public record from untyped column values (see CsvColumns): no
+# Date/DateTime/JSON result processing into objects that are then encoded back to text. Same values, once
+# encoded, as `incident_record(row)`.
+
+
+def _bool(value: Any) -> bool | None:
+    return None if value is None else bool(value)
+
+
+def _list(value: Any) -> list[Any]:
+    parsed = _json(value)
+    return list(parsed) if parsed else []
+
+
+def _location(name: Any, kind: Any, country: Any, lat: Any, lon: Any) -> dict[str, Any] | None:
+    if name is None and kind is None and country is None and lat is None and lon is None:
+        return None
+    return {"name": name, "kind": kind, "country": country, "lat": lat, "lon": lon}
+
+
+_RECORD_VALUES = {
+    "transit_countries": "_list({transit_countries})",
+    "places": "_list({places})",
+    "curated_fields": "_list({curated_fields})",
+    "armed": "_bool({armed})",
+    "date_start": "{date_start}",
+    "date_end": "{date_end}",
+    "created_at": "_iso_utc({created_at})",
+    "updated_at": "_iso_utc({updated_at})",
+    "location": "_location({location_name}, {location_kind}, {location_country}, {lat}, {lon})",
+}
+
+
+class RecordColumns:
+    """Every incident column, untyped, and the function that makes the public base record of a row of them."""
+
+    def __init__(self) -> None:
+        names = list(INCIDENT.c.keys())
+        self.columns = [sa.type_coerce(INCIDENT.c[name], _RAW).label(name) for name in names]
+        self.width = len(names)
+        index = {name: f"r[{i}]" for i, name in enumerate(names)}
+        self.id, self.lat, self.lon = names.index("id"), names.index("lat"), names.index("lon")
+        items = ", ".join(
+            f'"{name}": ' + _RECORD_VALUES.get(name, "{" + name + "}").format(**index) for name in BASE_FIELDS
+        )
+        namespace = {"_list": _list, "_bool": _bool, "_iso_utc": _iso_utc, "_location": _location}
+        exec(f"def record(r):\n    return {{{items}}}", namespace)
+        self.record: Any = namespace["record"]
+
+
+RECORD = RecordColumns()
+
+
+def csv_chunks(header: Sequence[str], rows: Iterable[Sequence[str]], *, chunk: int = 64_000) -> Iterator[bytes]:
+    """CSV text in chunks of about `chunk` bytes (header first)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(header)
     for row in rows:
         writer.writerow(row)
-        if buffer.tell() > 64_000:
+        if buffer.tell() > chunk:
             yield buffer.getvalue().encode()
             buffer.seek(0)
             buffer.truncate()

@@ -5,18 +5,24 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import multiprocessing
+import os
 import re
+import threading
 import unicodedata
-from collections.abc import Iterable
+from collections import deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import Any, Literal
+from functools import lru_cache
+from typing import Any, Literal, cast
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from sqlalchemy import and_, delete, or_, select, text
+from sqlalchemy import Select, Table, and_, bindparam, delete, insert, literal_column, or_, select, text, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col
+from sqlmodel import Session, SQLModel, col
 
 from app.core.db import write_session
 from app.extraction import EXTRACTOR_VERSION, ArticleInput, extract
@@ -89,6 +95,49 @@ def canonical_url(url: str | None) -> str | None:
     return urlunsplit((parts.scheme.lower(), host, path, query, ""))
 
 
+_CANDIDATE_NAMES = (
+    "id", "curated_fields", "date_start", "date_end", "date_precision", "origin_country", "destination_country",
+    "method", "crossing", "actor", "group_size", "group_size_min", "group_size_max", "location_name", "lat", "lon",
+)  # fmt: skip
+_SETTLED_NAMES = (
+    "curated_fields", "date_start", "date_end", "date_precision", "date_text", "origin_country",
+    "destination_country", "transit_countries", "crossing", "method", "group_size", "group_size_min",
+    "group_size_max", "actor", "armed", "outcome", "location_name", "location_kind", "location_country", "lat",
+    "lon", "geo_precision", "places", "summary", "confidence", "source_count",
+)  # fmt: skip
+# Writers of this process queue here rather than in SQLite's busy handler, which polls with sleeps.
+_WRITE_LOCK = threading.RLock()
+_ARTICLE_T: Table = SQLModel.metadata.tables[Article.__tablename__]
+_INCIDENT_T: Table = SQLModel.metadata.tables[Incident.__tablename__]
+_REPORT_T: Table = SQLModel.metadata.tables[Report.__tablename__]
+# The statements of the write path, built once: building and matching a new statement object per call cost more
+# than running it.
+_ARTICLE_BY_HASH = select(_ARTICLE_T.c.id).where(_ARTICLE_T.c.content_hash == bindparam("digest")).limit(1)
+_ARTICLE_BY_URL = select(_ARTICLE_T.c.id).where(_ARTICLE_T.c.url == bindparam("url")).order_by(_ARTICLE_T.c.id).limit(1)
+_INSERT_ARTICLE = insert(_ARTICLE_T).returning(_ARTICLE_T.c.id)
+_UPDATE_ARTICLE = update(_ARTICLE_T).where(_ARTICLE_T.c.id == bindparam("_id"))
+_INSERT_REPORT = insert(_REPORT_T)
+_INSERT_INCIDENT = insert(_INCIDENT_T).returning(_INCIDENT_T.c.id)
+_UPDATE_INCIDENT = update(_INCIDENT_T).where(_INCIDENT_T.c.id == bindparam("_id"))
+_DELETE_INCIDENT = delete(_INCIDENT_T).where(_INCIDENT_T.c.id == bindparam("_id"))
+_INCIDENT_EXISTS = select(_INCIDENT_T.c.id).where(_INCIDENT_T.c.id == bindparam("_id"))
+_SETTLED = select(*(_INCIDENT_T.c[name] for name in _SETTLED_NAMES)).where(_INCIDENT_T.c.id == bindparam("_id"))
+_REPORTS_OF = select(_REPORT_T.c.article_id, _REPORT_T.c.record, _REPORT_T.c.confidence).where(
+    _REPORT_T.c.incident_id == bindparam("_id")
+)
+_REPORT_ARTICLES = select(_REPORT_T.c.incident_id, _REPORT_T.c.article_id).where(
+    _REPORT_T.c.incident_id.in_(bindparam("ids", expanding=True))
+)
+
+
+def _extract_records(raw: RawArticle) -> list[dict[str, Any]]:
+    """The records the default extractor finds in one article (what `Ingestor._records` computes), in a worker."""
+    article = ArticleInput(
+        text=raw.text, id=raw.id, url=raw.url, title=raw.title, source=raw.source, published=raw.published
+    )
+    return [incident.as_record(article) for incident in extract(article)]
+
+
 def _record_for_storage(record: dict[str, Any]) -> dict[str, Any]:
     return {k: record.get(k) for k in _RECORD_KEYS}
 
@@ -125,6 +174,57 @@ class Ingestor:
         except IngestError as exc:
             return IngestOutcome(name, "failed", reason=str(exc))
 
+    def ingest_many(
+        self,
+        raws: Iterable[RawArticle],
+        *,
+        workers: int | None = None,
+        source: str | None = None,
+        published: date | None = None,
+    ) -> Iterator[IngestOutcome]:
+        """`ingest` for a batch, in input order: extraction (the costly, pure part) runs in `workers` processes
+        (default: one per core but one) while this process stores the articles one transaction each, as `ingest` does.
+        At most a few articles per worker are in flight, so memory stays flat however long the batch. The workers
+        are spawned (no inherited connections), so a script calling this needs the `if __name__ == "__main__":`
+        guard that multiprocessing asks for."""
+        # This process stores (one core's worth of work at full speed); the other cores extract.
+        workers = workers if workers is not None else max(1, (os.cpu_count() or 1) - 1)
+        if workers < 1 or self._extract is not extract or self.extractor_version != EXTRACTOR_VERSION:
+            for raw in raws:  # a custom extractor (tests) or version: the plain path
+                yield self.ingest(raw, source=source, published=published)
+            return
+        window = 4 * workers
+        pending: deque[tuple[RawArticle, Any]] = deque()
+        context = multiprocessing.get_context("spawn")  # no inherited connections or threads in the workers
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            for raw in raws:
+                if source is not None:
+                    raw = replace(raw, source=source)
+                if published is not None:
+                    raw = replace(raw, published=published)
+                try:
+                    self._validate(raw)
+                    known = self._known(raw)
+                except IngestError as exc:
+                    pending.append((raw, IngestOutcome(raw.source_name, "failed", reason=str(exc))))
+                else:
+                    if known is not None:
+                        pending.append((raw, IngestOutcome(raw.source_name, "unchanged", known)))
+                    else:
+                        pending.append((raw, pool.submit(_extract_records, raw)))
+                while len(pending) > window:
+                    yield self._finish(*pending.popleft())
+            while pending:
+                yield self._finish(*pending.popleft())
+
+    def _finish(self, raw: RawArticle, work: Any) -> IngestOutcome:
+        if isinstance(work, IngestOutcome):
+            return work
+        try:
+            return self._store(raw, work.result())
+        except IngestError as exc:
+            return IngestOutcome(raw.source_name, "failed", reason=str(exc))
+
     def reextract(self, *, only_outdated: bool = True) -> list[IngestOutcome]:
         """Re-run the current extractor over stored articles (all, or those from older extractor versions)."""
         with Session(self.engine) as session:
@@ -149,14 +249,14 @@ class Ingestor:
                 published=article.published,
             )
         records = self._records(raw)
-        with write_session(self.engine) as session:
+        with _WRITE_LOCK, write_session(self.engine) as session:
             self._lock(session)
             article = session.get(Article, article_id)
             if article is None:
                 return IngestOutcome(raw.source_name, "failed", reason="article was deleted meanwhile")
             previous = self._incident_by_ordinal(session, article_id)
             touched = self._drop_reports(session, article_id)
-            new, merged = self._attach(session, article, records, previous=previous)
+            new, merged = self._attach(session, article_id, records, previous=previous)
             article.extractor_version = self.extractor_version
             article.updated_at = utcnow()
             self._recompute(session, touched - set(new) - set(merged))
@@ -164,7 +264,7 @@ class Ingestor:
 
     def delete_article(self, article_id: int) -> bool:
         """Remove an article and its reports; incidents left without reports go, the others are recomputed."""
-        with write_session(self.engine) as session:
+        with _WRITE_LOCK, write_session(self.engine) as session:
             self._lock(session)
             article = session.get(Article, article_id)
             if article is None:
@@ -185,10 +285,10 @@ class Ingestor:
 
     def _known(self, raw: RawArticle) -> int | None:
         """The id of an article with the same text, checked before the (costly) extraction runs."""
-        with Session(self.engine) as session:
-            return session.scalars(
-                select(col(Article.id)).where(col(Article.content_hash) == content_hash(raw.text))
-            ).first()
+        with self.engine.connect() as conn:
+            return conn.execute(
+                select(col(Article.id)).where(col(Article.content_hash) == content_hash(raw.text)).limit(1)
+            ).scalar()
 
     def _records(self, raw: RawArticle) -> list[dict[str, Any]]:
         # Extraction runs before the write transaction opens, so the database lock is held only for the writes.
@@ -202,41 +302,36 @@ class Ingestor:
         url = canonical_url(raw.url)
         for attempt in range(2):
             try:
-                with write_session(self.engine) as session:
+                with _WRITE_LOCK, write_session(self.engine) as session:
                     self._lock(session)
-                    same = session.scalars(select(Article).where(col(Article.content_hash) == digest)).first()
+                    conn = session.connection()
+                    same = conn.execute(_ARTICLE_BY_HASH, {"digest": digest}).scalar()
                     if same is not None:
-                        return IngestOutcome(raw.source_name, "unchanged", same.id)
-                    existing = (
-                        session.scalars(
-                            select(Article).where(col(Article.url) == url).order_by(col(Article.id))
-                        ).first()
-                        if url
-                        else None
-                    )
+                        return IngestOutcome(raw.source_name, "unchanged", same)
+                    existing = conn.execute(_ARTICLE_BY_URL, {"url": url}).scalar() if url else None
+                    values = {
+                        "text": raw.text,
+                        "content_hash": digest,
+                        "external_id": raw.id,
+                        "url": url,
+                        "title": raw.title,
+                        "source": raw.source,
+                        "published": raw.published,
+                        "extractor_version": self.extractor_version,
+                        "updated_at": utcnow(),
+                    }
                     touched: set[int] = set()
+                    status: Status
                     if existing is not None:
-                        assert existing.id is not None
-                        touched = self._drop_reports(session, existing.id)
-                        article = existing
-                        status: Status = "updated"
+                        touched = self._drop_reports(session, existing)
+                        conn.execute(_UPDATE_ARTICLE, {"_id": existing, **values})
+                        article_id, status = existing, "updated"
                     else:
-                        article = Article(text=raw.text, content_hash=digest, extractor_version=self.extractor_version)
-                        status = "new"
-                    article.text = raw.text
-                    article.content_hash = digest
-                    article.external_id = raw.id
-                    article.url = url
-                    article.title = raw.title
-                    article.source = raw.source
-                    article.published = raw.published
-                    article.extractor_version = self.extractor_version
-                    article.updated_at = utcnow()
-                    session.add(article)
-                    session.flush()
-                    new, merged = self._attach(session, article, records)
+                        values["ingested_at"] = values["updated_at"]
+                        article_id, status = cast(int, conn.execute(_INSERT_ARTICLE, values).scalar_one()), "new"
+                    new, merged = self._attach(session, article_id, records)
                     self._recompute(session, touched - set(new) - set(merged))
-                    return IngestOutcome(raw.source_name, status, article.id, tuple(new), tuple(merged))
+                    return IngestOutcome(raw.source_name, status, article_id, tuple(new), tuple(merged))
             except IntegrityError:
                 # Another writer stored the same text between our check and our insert (PostgreSQL): look again.
                 if attempt:
@@ -248,7 +343,8 @@ class Ingestor:
             session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_MERGE_LOCK})
 
     def _incident_by_ordinal(self, session: Session, article_id: int) -> dict[int, int]:
-        rows = session.execute(
+        conn = session.connection()
+        rows = conn.execute(
             select(col(Report.ordinal), col(Report.incident_id)).where(col(Report.article_id) == article_id)
         )
         return {ordinal: incident_id for ordinal, incident_id in rows}
@@ -262,83 +358,74 @@ class Ingestor:
     def _attach(
         self,
         session: Session,
-        article: Article,
+        article_id: int,
         records: list[dict[str, Any]],
         *,
         previous: dict[int, int] | None = None,
     ) -> tuple[list[int], list[int]]:
         """Attach each record as a report: to the incident it had before (re-extraction), to the incident it
-        matches, or to a new incident."""
-        assert article.id is not None
+        matches, or to a new incident (made with the values of this one report, which is what recomputing it
+        from its reports would give)."""
+        conn = session.connection()
         new: list[int] = []
         merged: list[int] = []
         for ordinal, record in enumerate(records):
             stored = _record_for_storage(record)
-            incident_id, created = self._target(session, stored, article.id, (previous or {}).get(ordinal))
+            confidence = float(record.get("confidence") or 0.0)
+            incident_id, created = self._target(session, stored, article_id, confidence, (previous or {}).get(ordinal))
             (new if created else merged).append(incident_id)
-            session.add(
-                Report(
-                    article_id=article.id,
-                    incident_id=incident_id,
-                    ordinal=ordinal,
-                    record=stored,
-                    evidence=_evidence_for_storage(record, article.id),
-                    confidence=float(record.get("confidence") or 0.0),
-                    extractor_version=self.extractor_version,
-                )
-            )
-            session.flush()
-            self._recompute(session, {incident_id})
+            report = {
+                "article_id": article_id,
+                "incident_id": incident_id,
+                "ordinal": ordinal,
+                "record": stored,
+                "evidence": _evidence_for_storage(record, article_id),
+                "confidence": confidence,
+                "extractor_version": self.extractor_version,
+                "created_at": utcnow(),
+            }
+            conn.execute(_INSERT_REPORT, report)
+            if not created:
+                self._recompute(session, {incident_id})
         return new, merged
 
     def _target(
-        self, session: Session, record: dict[str, Any], article_id: int, previous: int | None
+        self, session: Session, record: dict[str, Any], article_id: int, confidence: float, previous: int | None
     ) -> tuple[int, bool]:
         """(incident id, whether it was created) for one report."""
-        if previous is not None and session.get(Incident, previous) is not None:
+        conn = session.connection()
+        if previous is not None and conn.execute(_INCIDENT_EXISTS, {"_id": previous}).first() is not None:
             return previous, False
         match = best_match(record, self._candidates(session, record), article_id=article_id)
         if match is not None:
             return match.id, False
-        incident = Incident()
-        session.add(incident)
-        session.flush()
-        assert incident.id is not None
-        return incident.id, True
+        now = utcnow()
+        values = canonical([ReportView(article_id, record, confidence)])
+        values.update(curated_fields=[], created_at=now, updated_at=now)
+        return cast(int, conn.execute(_INSERT_INCIDENT, values).scalar_one()), True
 
     def _candidates(self, session: Session, record: dict[str, Any]) -> list[Candidate]:
-        conditions: list[Any] = []
+        conn = session.connection()
         start, end = record.get("date_start"), record.get("date_end")
-        if start and end:
-            conditions.append(
-                or_(
-                    col(Incident.date_start).is_(None),
-                    and_(
-                        col(Incident.date_start) <= date.fromisoformat(end),
-                        col(Incident.date_end) >= date.fromisoformat(start),
-                    ),
-                )
-            )
-        for name in ("origin_country", "destination_country"):
-            value = record.get(name)
-            if value:
-                column = col(getattr(Incident, name))
-                conditions.append(or_(column.is_(None), column == value))
-        rows = session.scalars(
-            select(Incident).where(*conditions).order_by(col(Incident.updated_at).desc()).limit(200)
-        ).all()
+        dated = bool(start and end)
+        params: dict[str, Any] = {}
+        if dated:
+            params.update(start=date.fromisoformat(str(start)), end=date.fromisoformat(str(end)))
+        present = tuple(name for name in ("origin_country", "destination_country") if record.get(name))
+        params.update({name: record[name] for name in present})
+        # Only the columns matching reads (not 200 ORM objects per report), with one prepared statement per
+        # combination of known values.
+        rows = conn.execute(_candidates_statement(conn.dialect.name, dated, present), params).all()
         if not rows:
             return []
         ids = [r.id for r in rows]
         articles: dict[int, set[int]] = {}
-        for incident_id, article_id in session.execute(
-            select(col(Report.incident_id), col(Report.article_id)).where(col(Report.incident_id).in_(ids))
-        ):
+        for incident_id, article_id in conn.execute(_REPORT_ARTICLES, {"ids": ids}):
             articles.setdefault(incident_id, set()).add(article_id)
         return [self._candidate(r, articles.get(r.id, set())) for r in rows if r.id is not None]
 
     @staticmethod
-    def _candidate(incident: Incident, article_ids: set[int]) -> Candidate:
+    def _candidate(incident: Any, article_ids: set[int]) -> Candidate:
         # An analyst's correction says nothing about what outlets wrote, so curated values take no part in matching.
         curated = set(incident.curated_fields or [])
 
@@ -366,21 +453,42 @@ class Ingestor:
         )
 
     def _recompute(self, session: Session, incident_ids: Iterable[int]) -> None:
-        """Settle each incident from its reports; an incident with no reports left is deleted."""
+        """Settle each incident from its reports; an incident with no reports left is deleted. Only the columns
+        whose value changes are written (and updated_at), as the ORM did: the search-document trigger runs when
+        the summary is written."""
+        conn = session.connection()
         for incident_id in sorted(set(incident_ids)):
-            incident = session.get(Incident, incident_id)
-            if incident is None:
+            current = conn.execute(_SETTLED, {"_id": incident_id}).first()
+            if current is None:
                 continue
-            reports = session.scalars(select(Report).where(col(Report.incident_id) == incident_id)).all()
+            reports = conn.execute(_REPORTS_OF, {"_id": incident_id}).all()
             if not reports:
-                session.delete(incident)
+                conn.execute(_DELETE_INCIDENT, {"_id": incident_id})
                 continue
-            values = canonical([ReportView(r.article_id, r.record, r.confidence) for r in reports])
-            curated = set(incident.curated_fields or [])
-            for name, value in values.items():
-                if name in curated:
-                    continue
-                setattr(incident, name, value)
-            incident.updated_at = utcnow()
-            session.add(incident)
-        session.flush()
+            values = canonical([ReportView(a, r, c) for a, r, c in reports])
+            had = current._mapping
+            curated = set(had["curated_fields"] or [])
+            changes = {k: v for k, v in values.items() if k not in curated and had[k] != v}
+            changes["updated_at"] = utcnow()
+            conn.execute(_UPDATE_INCIDENT, {"_id": incident_id, **changes})
+
+
+@lru_cache(maxsize=32)
+def _candidates_statement(dialect: str, dated: bool, present: tuple[str, ...]) -> Select[Any]:
+    """The incidents a report may join: overlapping dates (or undated) and the same countries (or unknown),
+    most recently updated first (the first 200).
+
+    On SQLite the country columns are written `+column` so that the planner walks ix_incident_updated_at and stops
+    at 200 matches: left to itself it reads every incident of the country through ix_incident_origin (a
+    multi-index OR) and sorts them, 0.4 s per report at a million incidents instead of about 10 ms."""
+    c = _INCIDENT_T.c
+    conditions: list[Any] = []
+    if dated:
+        conditions.append(
+            or_(c.date_start.is_(None), and_(c.date_start <= bindparam("end"), c.date_end >= bindparam("start")))
+        )
+    for name in present:
+        column = literal_column(f"+{_INCIDENT_T.name}.{name}", type_=c[name].type) if dialect == "sqlite" else c[name]
+        conditions.append(or_(column.is_(None), column == bindparam(name)))
+    columns = [c[name] for name in _CANDIDATE_NAMES]
+    return select(*columns).where(*conditions).order_by(c.updated_at.desc()).limit(200)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Iterator, Sequence
 from datetime import date, datetime
 from typing import Annotated, Any
 
+import anyio
 import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Header, Path, Query, Request
 from fastapi.responses import Response, StreamingResponse
@@ -19,6 +21,7 @@ from app.api.records import (
     ALL_FIELDS,
     BASE_FIELDS,
     EXPANSIONS,
+    RECORD,
     CsvColumns,
     Expansion,
     GeoJSONWriter,
@@ -28,10 +31,10 @@ from app.api.records import (
     csv_row,
     dumps,
     fetch_incident,
-    incident_record,
     load_expansions,
     shape,
 )
+from app.core.config import Settings
 from app.core.errors import ProblemError, bad_parameter, problem_responses
 from app.ingestion.service import SubmissionError, correct_incident, incident_history
 from app.schemas.incident import (
@@ -195,7 +198,7 @@ def selected_fields(fields: str | None, include: str | None) -> tuple[list[str],
         {"description": "A page of incidents, or an export.", "content": EXPORT_CONTENT}, 400, 422
     ),
 )
-def list_incidents(
+async def list_incidents(
     request: Request,
     conn: ConnectionDep,
     settings: SettingsDep,
@@ -211,6 +214,32 @@ def list_incidents(
     accept: AcceptHeader = None,
 ) -> Response:
     """Filter, sort and page incidents (keyset cursors), as JSON, CSV, NDJSON or GeoJSON."""
+    work = functools.partial(
+        _list_incidents, request, conn, settings, engine, filters, sort, limit, cursor, count, fields, include
+    )
+    return await anyio.to_thread.run_sync(work, format, accept, limiter=LIST_THREADS)
+
+
+# The list runs its queries in worker threads, at most this many at a time per process: the work is CPU-bound under
+# the GIL, so more threads only add contention, connections and per-connection page caches (memory).
+LIST_THREADS = anyio.CapacityLimiter(4)
+
+
+def _list_incidents(
+    request: Request,
+    conn: Connection,
+    settings: Settings,
+    engine: Engine,
+    filters: IncidentFilters,
+    sort: str | None,
+    limit: str | None,
+    cursor: str | None,
+    count: bool,
+    fields: str | None,
+    include: str | None,
+    format: str | None,
+    accept: str | None,
+) -> Response:
     fmt = query.negotiate(format, accept, FORMATS)
     page_size = query.parse_limit(limit, allow_all=fmt != "json")
     terms = query.parse_sort(sort, SORT_KEYS, default=DEFAULT_SORT)
@@ -240,18 +269,21 @@ def list_incidents(
         body = _encode(fmt, itertools.chain([first], batches), out_fields)
         return StreamingResponse(body, media_type=query.MEDIA_TYPES[fmt], headers=headers)
 
-    rows = _page(conn, conditions, terms, start, page_size + 1)
+    rows = _page(conn, conditions, terms, start, page_size + 1, RECORD.columns)
     more = len(rows) > page_size
     rows = rows[:page_size]
     next_link = None
     if more:
-        next_link = query.next_url(request, codec.encode(terms, query.row_sort_values(terms, rows[-1])))
+        next_link = query.next_url(request, codec.encode(terms, _position(terms, rows[-1][RECORD.width :])))
         headers |= query.link_header(next_link)
-    expansions = load_expansions(conn, [row["id"] for row in rows]) if expand else {}
-    page = [(row, expansions.get(row["id"])) for row in rows]
+    expansions = load_expansions(conn, [row[RECORD.id] for row in rows]) if expand else {}
+    page = [(row, expansions.get(row[RECORD.id])) for row in rows]
 
     if fmt == "json":
-        data = [shape(incident_record(row), exp, out_fields) for row, exp in page]
+        if not expand and tuple(out_fields) == BASE_FIELDS:  # the whole base record, already in public order
+            data = [RECORD.record(row) for row in rows]
+        else:
+            data = [shape(RECORD.record(row), exp, out_fields) for row, exp in page]
         body_json: dict[str, Any] = {"data": data, "next": next_link}
         if total is not None:
             body_json["total"] = total
@@ -358,15 +390,15 @@ def _stream(
         conditions = filters.conditions(conn, ordered_scan=True)
         position = start
         while True:
-            rows = _page(conn, conditions, terms, position, STREAM_BATCH)
-            expansions = load_expansions(conn, [row["id"] for row in rows]) if expand else {}
+            rows = _page(conn, conditions, terms, position, STREAM_BATCH, RECORD.columns)
+            expansions = load_expansions(conn, [row[RECORD.id] for row in rows]) if expand else {}
             conn.rollback()
             if not rows:
                 return
-            yield [(row, expansions.get(row["id"])) for row in rows]
+            yield [(row, expansions.get(row[RECORD.id])) for row in rows]
             if len(rows) < STREAM_BATCH:
                 return
-            position = query.row_sort_values(terms, rows[-1])
+            position = _position(terms, rows[-1][RECORD.width :])
 
 
 def _csv_export(
@@ -393,7 +425,8 @@ def _csv_export(
                     return
                 position = _position(terms, batch[-1][width:])
 
-    return csv_chunks(csv_columns(fields), rows())
+    # Larger chunks than a page's: each one is a hop from the worker thread to the event loop and a socket write.
+    return csv_chunks(csv_columns(fields), rows(), chunk=512_000)
 
 
 def _position(terms: Sequence[query.SortTerm], values: Sequence[Any]) -> list[Any]:
@@ -415,7 +448,7 @@ def _encode(
     *,
     next_link: str | None = None,
 ) -> Iterator[bytes]:
-    records = ((row, shape(incident_record(row), exp, fields)) for batch in batches for row, exp in batch)
+    records = ((row, shape(RECORD.record(row), exp, fields)) for batch in batches for row, exp in batch)
     if fmt == "ndjson":
         for _row, record in records:
             yield dumps(record) + b"\n"
@@ -425,7 +458,7 @@ def _encode(
         writer = GeoJSONWriter()
         yield writer.start()
         for row, record in records:
-            chunk = writer.feature(record, row["lat"], row["lon"])
+            chunk = writer.feature(record, row[RECORD.lat], row[RECORD.lon])
             if chunk:
                 yield chunk
         yield writer.end(next_link)

@@ -132,7 +132,7 @@ def _aggregate(
         if hit is not None:
             return hit
         rows, totals = _compute(conn, filters, keys)
-        _CACHE[cache_key] = (version, [dict(row) for row in rows], dict(totals))
+        _CACHE[cache_key] = (version, rows, totals)
         _CACHE.move_to_end(cache_key)
         while len(_CACHE) > CACHE_SIZE:
             evicted, _ = _CACHE.popitem(last=False)
@@ -148,7 +148,7 @@ def _cached(cache_key: tuple[str, str, tuple[str, ...]], version: int) -> Any:
     hit = _CACHE.get(cache_key)
     if hit is None or hit[0] != version:
         return None
-    return [dict(row) for row in hit[1]], dict(hit[2])
+    return hit[1], hit[2]  # shared, read-only: the encoders below only read them
 
 
 def _compute(
