@@ -67,7 +67,9 @@ class Incident(SQLModel, table=True):
         sa.Index("ix_incident_outcome", "outcome"),
         sa.Index("ix_incident_group_size", "group_size"),
         sa.Index("ix_incident_coords", "lat", "lon"),
-        sa.Index("ix_incident_updated_at", "updated_at"),
+        # Migration 0003 (replacing ix_incident_updated_at): the sort and `updated_since` key first, then what
+        # ingestion's candidate search tests, so that search walks this index and reads only the rows it keeps.
+        sa.Index("ix_incident_recent", "updated_at", "date_start", "date_end", "origin_country", "destination_country"),
         sa.Index("ix_incident_source_count", "source_count"),
         sa.Index("ix_incident_confidence", "confidence"),
         sa.Index("ix_incident_location", "location_country", "location_kind"),

@@ -61,6 +61,7 @@ DATASETTE_QUERY = (
 )
 WALK_QUERY = "sort=-date_start&limit=50"
 WALK_PAGES = 1000
+WARMUP_S = 2.0
 BBOX_QUERY = "bbox=124.0,39.5,130.5,43.0&format=geojson&limit=100"
 STATS_QUERY = "group_by=year,destination"
 TARGETS = {
@@ -92,6 +93,7 @@ class Load:
     requests: int = 0
     errors: int = 0
     rss_mb: float = 0.0
+    cpu_ms: float = 0.0  # server CPU time (user + system, all workers) per request: steadier than req/s
     note: str = ""
 
 
@@ -160,6 +162,20 @@ class RssSampler:
 
     def peak(self) -> float:
         return self._peak / 1024
+
+    def cpu_s(self) -> float:
+        """CPU seconds used so far by the server's processes (workers and supervisor)."""
+        total = 0
+        stack = [self.root]
+        while stack:
+            pid = stack.pop()
+            stack.extend(_children(pid))
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                total += int(fields[11]) + int(fields[12])
+            except (OSError, IndexError, ValueError):
+                continue
+        return total / os.sysconf("SC_CLK_TCK")
 
     def stop(self) -> None:
         self._stop.set()
@@ -237,6 +253,13 @@ def run_httpx(
 
 
 # --- servers ------------------------------------------------------------------------------------------------------
+
+
+def _loadavg() -> str:
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "?"
 
 
 def free_port() -> int:
@@ -358,7 +381,9 @@ function request()
   n = n + 1
   local tag = tid .. "-" .. n .. "-" .. math.random(1, 1000000000)
   local text = texts[(n % #texts) + 1]
-  local body = '{{"title": "Benchmark article ' .. tag .. '", "source": "Benchmark Wire", "published": "2024-05-01", '
+  local published = string.format("%04d-%02d-%02d", math.random(1995, 2025), math.random(1, 12), math.random(1, 28))
+  local body = '{{"title": "Benchmark article ' .. tag .. '", "source": "Benchmark Wire", '
+    .. '"published": "' .. published .. '", '
     .. '"text": "' .. text .. ' (Benchmark note ' .. tag .. '.)"}}'
   return wrk.format("POST", "/articles",
     {{["Content-Type"] = "application/json", ["Authorization"] = "Bearer {API_KEY}"}}, body)
@@ -377,15 +402,23 @@ class Driver:
         self.wrk = shutil.which("wrk") is not None
 
     def load(self, name: str, url: str, *, script: Path | None = None, maker: Any = None) -> Load:
+        # A short unmeasured run first (connections, caches, lazy imports), then the measured one.
+        if self.wrk:
+            run_wrk(name, url, WARMUP_S, script)
+        else:
+            run_httpx(name, url, WARMUP_S, maker)
+        cpu = 0.0
         if self.sampler:
             self.sampler.reset()
+            cpu = self.sampler.cpu_s()
         run = run_wrk(name, url, self.duration, script) if self.wrk else None
         result = run or run_httpx(name, url, self.duration, maker)
         if self.sampler:
             result.rss_mb = self.sampler.peak()
+            result.cpu_ms = (self.sampler.cpu_s() - cpu) * 1000 / max(result.requests, 1)
         print(
             f"  {name:<22} {result.rps:9.1f} req/s  p50 {result.p50_ms:8.2f} ms  p99 {result.p99_ms:8.2f} ms  "
-            f"rss {result.rss_mb:6.1f} MB  errors {result.errors}",
+            f"rss {result.rss_mb:6.1f} MB  cpu {result.cpu_ms:6.2f} ms/req  errors {result.errors}",
             flush=True,
         )
         return result
@@ -431,7 +464,7 @@ class SizeResult:
 
 def bench_size(n: int, workdir: Path, duration: float) -> SizeResult:
     label = f"{n:,}"
-    print(f"\n== {label} incidents ==", flush=True)
+    print(f"\n== {label} incidents == (load average before: {_loadavg()})", flush=True)
     db = workdir / f"incidents-{n}.db"
     stats = datagen.generate(db, n)
     result = SizeResult(n, datagen=asdict(stats))
@@ -472,7 +505,8 @@ def bench_size(n: int, workdir: Path, duration: float) -> SizeResult:
 
             def post(i: int) -> tuple[str, str, dict[str, Any]]:
                 tag = f"{i}-{random.getrandbits(40)}"
-                body = {"title": f"Benchmark article {tag}", "source": "Benchmark Wire", "published": "2024-05-01",
+                published = f"{random.randint(1995, 2025):04d}-{random.randint(1, 12):02d}-{random.randint(1, 28):02d}"
+                body = {"title": f"Benchmark article {tag}", "source": "Benchmark Wire", "published": published,
                         "text": f"{texts[i % len(texts)]} (Benchmark note {tag}.)"}  # fmt: skip
                 return "POST", f"{base}/articles", {"json": body, "headers": {"Authorization": f"Bearer {API_KEY}"}}
 
@@ -495,15 +529,15 @@ def self_rss_mb() -> float:
 
 
 def bench_extraction(seconds: float) -> dict[str, float]:
-    from tests.benchmarks import bench_extraction as be
-
-    articles = be.corpus_articles()
-    for article in articles[:5]:
-        be.extract(article)
-    done, elapsed = be._rate(articles, seconds)
-    rate = done / elapsed
-    print(f"\n== extraction ==\n  {rate:.0f} articles/s (corpus texts, one core; target >= 300)", flush=True)
-    return {"articles_per_s": rate}
+    """bench_extraction.py in a fresh process (this runner's heap, grown by the data generator, would slow it)."""
+    script = Path(__file__).resolve().with_name("bench_extraction.py")
+    out = subprocess.run(
+        [sys.executable, str(script), "--seconds", str(seconds)], capture_output=True, text=True, timeout=600
+    ).stdout
+    print(f"\n== extraction (bench_extraction.py) ==\n{out.rstrip()}", flush=True)
+    found = re.search(r"defection articles:\s+([\d.]+) articles/s", out)
+    mb = re.search(r"unrelated text:\s+([\d.]+) MB/s", out)
+    return {"articles_per_s": float(found.group(1)) if found else 0.0, "mb_per_s": float(mb.group(1)) if mb else 0.0}
 
 
 def write_articles(folder: Path, count: int) -> None:
@@ -530,6 +564,28 @@ def write_articles(folder: Path, count: int) -> None:
 
 
 def bench_ingestion(workdir: Path, count: int) -> dict[str, float]:
+    """Runs `ingest_main` in a fresh process, so its RSS is the ingestion's own (not this runner's)."""
+    out = subprocess.run(
+        [sys.executable, str(Path(__file__).resolve()), "--ingest-only", str(count), "--workdir", str(workdir)],
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
+    print(out.stdout.rstrip(), flush=True)
+    if out.returncode != 0:
+        print(out.stderr[-2000:], flush=True)
+        return {}
+    last = out.stdout.strip().splitlines()[-1]
+    return dict(json.loads(last.removeprefix("result: ")))
+
+
+def _children_rss_mb() -> float:
+    return sum(_rss_kb(pid) for pid in _children(os.getpid())) / 1024
+
+
+def ingest_main(workdir: Path, count: int) -> None:
+    """End-to-end ingestion: article files on disk to committed rows, through Ingestor.ingest_many (extraction in
+    one process per core, storage here) into a new SQLite file migrated by the project's migrations."""
     from app.core import migrate
     from app.core.db import dispose_engines, engine_for_url
     from app.ingestion.readers import RawArticle, read_path
@@ -545,29 +601,37 @@ def bench_ingestion(workdir: Path, count: int) -> dict[str, float]:
     migrate.upgrade(url)
     ingestor = Ingestor(engine_for_url(url))
     files = sorted(folder.glob("*.json"))
-    print(f"\n== ingestion: {len(files):,} article files -> SQLite ==", flush=True)
+    print(f"\n== ingestion: {len(files):,} article files -> SQLite (Ingestor.ingest_many) ==", flush=True)
+
+    def articles() -> Iterator[RawArticle]:
+        for path in files:
+            for item in read_path(path):
+                if isinstance(item, RawArticle):
+                    yield item
+
     statuses: dict[str, int] = {}
-    rss_start = self_rss_mb()
-    rss_mid = 0.0
+    marks: dict[str, float] = {"rss_start_mb": self_rss_mb()}
     started = time.perf_counter()
-    for i, path in enumerate(files):
-        for item in read_path(path):
-            if isinstance(item, RawArticle):
-                outcome = ingestor.ingest(item)
-                statuses[outcome.status] = statuses.get(outcome.status, 0) + 1
-        if i == len(files) // 10:
-            rss_mid = self_rss_mb()  # after the lexicon, gazetteer and caches have loaded
+    for i, outcome in enumerate(ingestor.ingest_many(articles()), start=1):
+        statuses[outcome.status] = statuses.get(outcome.status, 0) + 1
+        if i == len(files) // 10:  # the lexicon, gazetteer and caches have loaded by now
+            marks["rss_10pct_mb"] = self_rss_mb()
+            marks["workers_10pct_mb"] = _children_rss_mb()
+        if i == len(files) - 1:
+            marks["rss_end_mb"] = self_rss_mb()
+            marks["workers_end_mb"] = _children_rss_mb()
     elapsed = time.perf_counter() - started
-    rss_end = self_rss_mb()
     dispose_engines()
     rate = len(files) / elapsed
     print(
         f"  {rate:.0f} articles/s ({len(files):,} in {elapsed:.1f} s; {statuses}); target >= 200\n"
-        f"  rss: {rss_start:.1f} MB before, {rss_mid:.1f} MB after 10 %, {rss_end:.1f} MB at the end",
+        f"  storing process RSS: {marks['rss_start_mb']:.0f} MB at the start, {marks.get('rss_10pct_mb', 0):.0f} MB "
+        f"after 10 %, {marks.get('rss_end_mb', 0):.0f} MB at the end; extraction workers "
+        f"{marks.get('workers_10pct_mb', 0):.0f} MB after 10 %, {marks.get('workers_end_mb', 0):.0f} MB at the end",
         flush=True,
     )
     shutil.rmtree(folder, ignore_errors=True)
-    return {"articles_per_s": rate, "rss_start_mb": rss_start, "rss_10pct_mb": rss_mid, "rss_end_mb": rss_end}
+    print("result: " + json.dumps({"articles_per_s": rate, **marks}), flush=True)
 
 
 # --- report -------------------------------------------------------------------------------------------------------
@@ -591,7 +655,8 @@ def report(results: list[SizeResult], extraction: dict[str, float], ingestion: d
         lines.append(f"| {label} | " + " | ".join(cell(r) for r in results) + " |")
 
     def fmt(load: Load) -> str:
-        return f"{load.rps:,.0f} req/s, p50 {load.p50_ms:.1f} ms, p99 {load.p99_ms:.1f} ms"
+        cpu = f", {load.cpu_ms:.2f} ms CPU/req" if load.cpu_ms else ""
+        return f"{load.rps:,.0f} req/s, p50 {load.p50_ms:.1f} ms, p99 {load.p99_ms:.1f} ms{cpu}"
 
     row("datagen (rows / with indexes and FTS)", lambda r: (
         f"{r.incidents / r.datagen['insert_s']:,.0f} / "
@@ -646,8 +711,9 @@ def report(results: list[SizeResult], extraction: dict[str, float], ingestion: d
     lines += [f"| {name} | {value} | {_mark(ok)} |" for name, value, ok in checks]
     lines.append(
         f"\nextraction {extraction.get('articles_per_s', 0):.0f} articles/s; ingestion "
-        f"{ingestion.get('articles_per_s', 0):.0f} articles/s, RSS {ingestion.get('rss_10pct_mb', 0):.0f} MB after "
-        f"10 % and {ingestion.get('rss_end_mb', 0):.0f} MB at the end of the batch"
+        f"{ingestion.get('articles_per_s', 0):.0f} articles/s, storing process RSS "
+        f"{ingestion.get('rss_10pct_mb', 0):.0f} MB after 10 % and {ingestion.get('rss_end_mb', 0):.0f} MB at the end "
+        "of the batch"
     )
     return table + "\n" + "\n".join(lines)
 
@@ -659,7 +725,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workdir", type=Path, default=None, help="where the SQLite files go (default: a temp dir)")
     parser.add_argument("--ingest-articles", type=int, default=3000, help="article files for the ingestion run")
     parser.add_argument("--json", type=Path, default=None, help="also write the raw results here")
+    parser.add_argument("--ingest-only", type=int, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.ingest_only is not None:
+        ingest_main(args.workdir or Path(tempfile.mkdtemp(prefix="defections-bench-")), args.ingest_only)
+        return 0
     sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
     duration = min(max(args.duration, 1.0), 60.0)
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="defections-bench-"))

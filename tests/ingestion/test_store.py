@@ -91,6 +91,16 @@ def test_one_event_from_several_outlets_is_one_incident(engine: Engine) -> None:
     assert by_destination["CHN"].source_count == 1
 
 
+def test_a_batch_stores_what_one_by_one_stores(engine: Engine) -> None:
+    empty = replace(MUSAN_SAME_DAY, text="")
+    batch = [SOKCHO_WIRE, SOKCHO_DAILY, SOKCHO_BACKGROUND, MUSAN_SAME_DAY, SOKCHO_WIRE, empty]
+    outcomes = list(Ingestor(engine).ingest_many(batch, workers=1))  # extraction in a worker process
+    assert [o.status for o in outcomes] == ["new"] * 4 + ["unchanged", "failed"]
+    assert outcomes[4].article_id == outcomes[0].article_id
+    incidents = _incidents(engine)
+    assert {i.destination_country: i.source_count for i in incidents} == {"KOR": 3, "CHN": 1}
+
+
 def test_disagreeing_counts_become_a_range(engine: Engine) -> None:
     ingestor = Ingestor(engine)
     ingestor.ingest(SOKCHO_WIRE)

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+import anyio
 import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
+from sqlalchemy.engine import Engine
 
 from app.api import query
 from app.api.deps import EngineDep, SessionDep, SettingsDep, WriterDep
 from app.api.filters import ARTICLE, INCIDENT, REPORT
 from app.api.records import BASE_FIELDS, REPORT_COLUMNS, dumps, evidence_spans, incident_record, report_record, shape
 from app.api.routes.incidents import CountParam, CursorParam
+from app.core.config import Settings
 from app.core.errors import ProblemError, bad_parameter, problem_responses
 from app.ingestion.service import Submission, SubmissionError, submit
 from app.ingestion.store import Ingestor
@@ -235,8 +238,20 @@ def article_body(conn: sa.Connection, article_id: int) -> dict[str, Any] | None:
         **problem_responses(400, 401, 413, 422, 429),
     },
 )
-def create_article(payload: ArticleCreate, principal: WriterDep, engine: EngineDep, settings: SettingsDep) -> Response:
+async def create_article(
+    payload: ArticleCreate, principal: WriterDep, engine: EngineDep, settings: SettingsDep
+) -> Response:
     """Ingest one article (text, HTML, or a URL to fetch) and return it with the incidents it created or joined."""
+    return await anyio.to_thread.run_sync(_create_article, payload, engine, settings, limiter=INGEST_THREADS)
+
+
+# Ingestions of one process run at most this many at a time: extraction is CPU-bound under the GIL and the writes
+# queue for one database lock, so more threads only add contention (under a burst of writes they starved the
+# thread that answers the uvicorn supervisor's health check, which then killed the worker).
+INGEST_THREADS = anyio.CapacityLimiter(2)
+
+
+def _create_article(payload: ArticleCreate, engine: Engine, settings: Settings) -> Response:
     sub = Submission(**payload.model_dump())
     try:
         outcome = submit(engine, settings, sub)
