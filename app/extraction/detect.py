@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 
 from app.extraction.dates import DateMention
-from app.extraction.lexicon import compile_ci, lexicon
+from app.extraction.lexicon import PatternGroup, lexicon
 from app.extraction.types import Document, Found, Sentence
 
 MENTION_FLOOR = 0.5
@@ -162,23 +162,29 @@ def clause_around(text: str, start: int, end: int, position: int) -> tuple[int, 
 
 
 @cache
-def _generic_gate() -> re.Pattern[str] | None:
-    """All generic cues as one alternation: where it finds nothing, no cue matches (most clauses), so the cues need
-    not be tried one by one. None if the cues cannot be joined (named groups used twice, back-references)."""
-    sources = [pattern.pattern for pattern, _weight in lexicon().generic_cues]
-    if any("(?P=" in source or re.search(r"\\\d", source) for source in sources):
-        return None
-    try:
-        return compile_ci("|".join(f"(?:{source})" for source in sources))
-    except re.error:
-        return None
+def _generic_group() -> PatternGroup:
+    return PatternGroup([pattern for pattern, _weight in lexicon().generic_cues])
 
 
-def generic_penalty(text: str) -> float:
-    gate = _generic_gate()
-    if gate is not None and gate.search(text) is None:
-        return 0.0
-    penalty = sum(weight for pattern, weight in lexicon().generic_cues if pattern.search(text))
+def generic_penalty(text: str, start: int = 0, end: int | None = None) -> float:
+    """How much text[start:end] reads as statistics, a trend, a habit, a policy or a hypothetical (0 to 1)."""
+    end = len(text) if end is None else end
+    group = _generic_group()
+    indexed_may_match = group.may_match(text, start, end)
+    clause: str | None = None
+    penalty = 0.0
+    for pattern, weight in lexicon().generic_cues:
+        if group.is_indexed(pattern):
+            if not indexed_may_match:
+                continue
+            # Searched in place, so the document's word index narrows it (a word-led cue finds the same there).
+            found = pattern.search(text, start, end)
+        else:
+            # '^' and look-behinds see the clause's own start only when it is cut out.
+            clause = text[start:end] if clause is None else clause
+            found = pattern.search(clause)
+        if found is not None:
+            penalty += weight
     return min(penalty, 1.0)
 
 

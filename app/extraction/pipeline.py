@@ -78,7 +78,7 @@ def _mentions(doc: Document, dates: dict[int, list[DateMention]], title: str | N
                 # A sentence with a precise date is about one event even when it also carries a generic phrase
                 # ("guards shot a man trying to cross last Saturday, under orders to fire on anyone who...").
                 clause = detect.clause_around(doc.text, seg.start, seg.end, found.start)
-                strength -= detect.generic_penalty(doc.text[clause[0] : clause[1]]) * (0.5 if precise_date else 1.0)
+                strength -= detect.generic_penalty(doc.text, clause[0], clause[1]) * (0.5 if precise_date else 1.0)
                 if any(not d.reporting and not d.since and d.window for d in seg_dates):
                     strength += 0.1
                 if strength + _SPECIFICS_BONUS_BOUND >= detect.MENTION_FLOOR:

@@ -1,0 +1,119 @@
+"""The lexicon's matchers: a CasefoldPattern finds exactly what the plain case-insensitive pattern finds, whether it
+scans the text or narrows a document's search through the word index."""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+from importlib import resources
+
+import pytest
+
+from app.extraction import lexicon as lex
+from app.extraction.lexicon import CasefoldPattern, PatternGroup, compile_ci, literal_gate
+
+
+def _sample_documents() -> list[str]:
+    folder = resources.files("app.samples")
+    texts = [
+        json.loads(entry.read_text(encoding="utf-8"))["text"]
+        for entry in sorted(folder.iterdir(), key=lambda e: e.name)
+        if entry.name.endswith(".json")
+    ]
+    # Document-sized texts (the index serves texts of 400 characters or more), plus a short one that is scanned.
+    return [texts[i] + "\n\n" + texts[i + 1] for i in range(0, len(texts) - 1, 2)] + ["Two soldiers fled in May."]
+
+
+DOCUMENTS = _sample_documents()
+
+
+def _all_patterns() -> list[CasefoldPattern]:
+    lexicon = lex.lexicon()
+    found: list[object] = [
+        *(pattern for _rule, pattern, _strength in lexicon.triggers),
+        *(pattern for pattern, _weight in lexicon.generic_cues),
+        *lexicon.method_cues.values(),
+        *lexicon.outcome_cues.values(),
+        *lexicon.actor_context.values(),
+        lexicon.escape_context,
+        lexicon.new_event_cues,
+        lexicon.anaphora,
+        lexicon.armed_true,
+        lexicon.armed_false,
+    ]
+    return [p for p in found if isinstance(p, CasefoldPattern)]
+
+
+PATTERNS = _all_patterns()
+
+
+def test_most_lexicon_patterns_are_indexed() -> None:
+    # If the gate analysis broke, every pattern would silently fall back to scanning: slower, still correct.
+    assert sum(p.indexed for p in PATTERNS) >= len(PATTERNS) // 2
+
+
+@pytest.mark.parametrize("pattern", PATTERNS, ids=lambda p: p.pattern[:40])
+def test_indexed_search_finds_what_the_plain_pattern_finds(pattern: CasefoldPattern) -> None:
+    plain = re.compile(pattern.pattern, re.IGNORECASE)
+    rng = random.Random(pattern.pattern)
+    lex.clear_caches()
+    for text in DOCUMENTS:
+        spans = [(0, len(text))] + [tuple(sorted(rng.sample(range(len(text) + 1), 2))) for _ in range(12)]
+        for start, end in spans:
+            expected = [m.span() for m in plain.finditer(text, start, end)]
+            assert [m.span() for m in pattern.finditer(text, start, end)] == expected
+            first = pattern.search(text, start, end)
+            assert (first.span() if first else None) == (expected[0] if expected else None)
+
+
+def test_group_never_rules_out_a_span_where_a_member_matches() -> None:
+    lexicon = lex.lexicon()
+    cues = [pattern for pattern, _weight in lexicon.generic_cues]
+    group = PatternGroup(cues)
+    rng = random.Random(3)
+    lex.clear_caches()
+    checked = 0
+    for text in DOCUMENTS:
+        for _ in range(40):
+            start, end = sorted(rng.sample(range(len(text) + 1), 2))
+            if any(group.is_indexed(c) and c.search(text, start, end) for c in cues):
+                assert group.may_match(text, start, end)
+                checked += 1
+    assert checked > 0
+
+
+@pytest.mark.parametrize(
+    ("source", "gate"),
+    [
+        (r"\b(?:ran\s+away|absconded)", ("absconded", "ran")),
+        (r"\b(?:a|an)\s+boat", ("a",)),
+        (r"\bthe\s+(?P<day>\d+)", ("the",)),
+        (r"\b\d{4}", None),  # opens with a class, not a literal
+        (r"\b(?:on\s+)?monday", None),  # the opening word is optional
+    ],
+)
+def test_literal_gate(source: str, gate: tuple[str, ...] | None) -> None:
+    assert literal_gate(source) == gate
+
+
+@pytest.mark.parametrize(
+    ("source", "indexed"),
+    [
+        (r"\b(?:ran\s+away|absconded)", True),
+        (r"\bif\b|\bunless\b", True),  # every alternative opens a word
+        (r"^\W*(?:several|many)\s+", False),  # anchored at the span's start, not at a word
+        (r"(?:fled|escaped)", False),  # could match inside a word
+    ],
+)
+def test_index_serves_only_word_led_patterns(source: str, indexed: bool) -> None:
+    pattern = compile_ci(source)
+    assert isinstance(pattern, CasefoldPattern)
+    assert pattern.indexed is indexed
+
+
+def test_text_whose_lower_case_changes_length_is_matched_case_insensitively() -> None:
+    pattern = compile_ci(r"\b(?:fled|escaped)\s+to\b")
+    text = "İ" * 10 + " Then the crew FLED to the south. " + "x " * 300
+    m = pattern.search(text, 0, len(text))
+    assert m is not None and text[m.start() : m.end()] == "FLED to"
