@@ -142,6 +142,15 @@ def ingest(
         str | None, typer.Option("--published", help="Publication date (YYYY-MM-DD) for every article.")
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            min=0,
+            help="Extraction processes beside the one that stores (default: one per core but one; 0: extract "
+            "in this process, best for a handful of articles).",
+        ),
+    ] = None,
 ) -> None:
     """Ingest articles: extract their incidents and store them, merging reports of the same incident.
 
@@ -149,11 +158,13 @@ def ingest(
     """
     import sys
     import time
+    from collections import deque
+    from collections.abc import Iterator
 
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from app.ingestion.readers import ReadError, parse_published
+    from app.ingestion.readers import RawArticle, ReadError, parse_published
     from app.ingestion.sources import expand, settings_fetcher
     from app.ingestion.store import Ingestor, IngestOutcome
 
@@ -176,18 +187,34 @@ def ingest(
         console=err,
         disable=quiet or not err.is_terminal,
     )
+    unreadable: deque[IngestOutcome] = deque()
+
+    def readable() -> Iterator[RawArticle]:
+        # Sources stream in (a directory of any size, a feed); those that cannot be read are reported in turn.
+        for item in expand(sources, fetcher=settings_fetcher(settings), stdin=sys.stdin.buffer):
+            if isinstance(item, ReadError):
+                unreadable.append(IngestOutcome(item.source, "failed", reason=item.reason))
+            else:
+                yield item
+
     with progress:
         task = progress.add_task("ingest", total=None, rate=0.0, incidents=0)
         found = 0
-        for item in expand(sources, fetcher=settings_fetcher(settings), stdin=sys.stdin.buffer):
-            if isinstance(item, ReadError):
-                outcome = IngestOutcome(item.source, "failed", reason=item.reason)
-            else:
-                outcome = ingestor.ingest(item, source=publisher, published=published_date)
+
+        def record(outcome: IngestOutcome) -> None:
+            nonlocal found
             outcomes.append(outcome)
             found += len(outcome.new_incidents) + len(outcome.merged_incidents)
             elapsed = max(time.perf_counter() - started, 1e-9)
             progress.update(task, advance=1, rate=len(outcomes) / elapsed, incidents=found)
+
+        # Extraction runs in worker processes while this one stores, one short transaction per article.
+        for outcome in ingestor.ingest_many(readable(), workers=workers, source=publisher, published=published_date):
+            while unreadable:
+                record(unreadable.popleft())
+            record(outcome)
+        while unreadable:
+            record(unreadable.popleft())
     _print_ingest_summary(outcomes, time.perf_counter() - started)
     raise typer.Exit(1 if any(o.status == "failed" for o in outcomes) else 0)
 

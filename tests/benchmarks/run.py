@@ -630,8 +630,21 @@ def ingest_main(workdir: Path, count: int) -> None:
         f"{marks.get('workers_10pct_mb', 0):.0f} MB after 10 %, {marks.get('workers_end_mb', 0):.0f} MB at the end",
         flush=True,
     )
+    # The same batch through the command line users run (a new database; process start and migrations included).
+    cli_db = workdir / "ingest-cli.db"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{cli_db}{suffix}").unlink(missing_ok=True)
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{cli_db}"}
+    started = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-m", "app", "ingest", "--quiet", str(folder)], env=env, capture_output=True, text=True
+    )
+    cli_elapsed = time.perf_counter() - started
+    cli_rate = len(files) / cli_elapsed
+    summary = done.stdout.strip().splitlines()[-1] if done.stdout.strip() else done.stderr.strip()[-300:]
+    print(f"  defections ingest: {cli_rate:.0f} articles/s ({cli_elapsed:.1f} s, exit {done.returncode}: {summary})")
     shutil.rmtree(folder, ignore_errors=True)
-    print("result: " + json.dumps({"articles_per_s": rate, **marks}), flush=True)
+    print("result: " + json.dumps({"articles_per_s": rate, "cli_articles_per_s": cli_rate, **marks}), flush=True)
 
 
 # --- report -------------------------------------------------------------------------------------------------------

@@ -36,13 +36,16 @@ def test_ingest_samples_twice(env_database_url: str) -> None:
         assert (session.scalar(select(func.count()).select_from(Incident)) or 0) > 20
 
 
-def test_some_failures_exit_1_and_name_each_source(env_database_url: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("workers", [None, "0", "2"])  # default (one per core but one), in process, two
+def test_some_failures_exit_1_and_name_each_source(env_database_url: str, tmp_path: Path, workers: str | None) -> None:
     good = tmp_path / "good.json"
     good.write_text(json.dumps({"text": "A soldier defected across the DMZ on Monday, officials said."}))
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"text": "ok line about a soldier who defected."}\nnot json\n')
-    result = runner.invoke(cli, ["ingest", "--quiet", str(good), str(bad), str(tmp_path / "missing.json")])
+    options = ["--workers", workers] if workers is not None else []
+    result = runner.invoke(cli, ["ingest", "--quiet", *options, str(good), str(bad), str(tmp_path / "missing.json")])
     assert result.exit_code == 1
+    assert "4 sources" in result.output and "2 new" in result.output and "2 failed" in result.output
     assert f"failed: {bad}:2: invalid JSON" in result.output
     assert f"failed: {tmp_path / 'missing.json'}: no such file" in result.output
     assert _articles(env_database_url) == 2
