@@ -320,16 +320,17 @@ class PatternGroup:
     candidates tells whether any of the indexed ones can match in a span of a document, so a span where none can
     skips them all."""
 
-    __slots__ = ("_indexed", "_merged")
+    __slots__ = ("_indexed", "_indexed_ids", "_merged")
 
     def __init__(self, patterns: Sequence[re.Pattern[str]]) -> None:
         # compile_ci types its CasefoldPatterns as re.Pattern (same interface); look at them as objects to tell.
         found: list[object] = list(patterns)
         self._indexed = [p for p in found if isinstance(p, CasefoldPattern) and p.indexed]
+        self._indexed_ids = frozenset(id(p) for p in self._indexed)  # the group holds them, so ids stay theirs
         self._merged: dict[str, list[int]] = {}  # lower-cased document -> merged candidate offsets
 
     def is_indexed(self, pattern: re.Pattern[str]) -> bool:
-        return any(pattern is p for p in self._indexed)
+        return id(pattern) in self._indexed_ids
 
     def may_match(self, text: str, start: int, end: int) -> bool:
         """False only when no indexed pattern of the group can match in text[start:end]."""
@@ -489,13 +490,13 @@ class Gazetteer:
         first_tokens = self.first_tokens
         names = self._names
         prefixes = self._prefixes
-        i = 0
         n_tokens = len(tokens)
-        while i < n_tokens:
-            longest = first_tokens.get(tokens[i][2])
-            if longest is None:
-                i += 1
+        resume = 0  # the token after the last name found: names do not overlap
+        # Most tokens begin no name; a set look-up per token in one comprehension finds those that might.
+        for i in [i for i, token in enumerate(tokens) if token[2] in first_tokens]:
+            if i < resume:
                 continue
+            longest = first_tokens[tokens[i][2]]
             # Names are capitalised; only multi-word border features are also written in lower case
             # ("the sea border", "the demilitarized zone").
             capitalised = text[tokens[i][0]].isupper()
@@ -514,10 +515,8 @@ class Gazetteer:
                 if found is not None and (capitalised or found[0] == "crossing"):
                     s, e = tokens[i][0], tokens[i + n - 1][1]
                     hits.append(GazetteerHit(s, e, text[s:e], found[0], found[1]))
-                    i += n
+                    resume = i + n
                     break
-            else:
-                i += 1
         return hits
 
     def lookup(self, name: str) -> tuple[str, Any] | None:
@@ -558,8 +557,23 @@ def _document_tokens(text: str) -> tuple[list[int], list[tuple[int, int, str]]]:
     return [t[0] for t in tokens], tokens
 
 
+_TOKEN_SPLIT = re.compile(f"({_TOKEN.pattern})")
+
+
 def _scan_tokens(text: str, start: int, end: int) -> list[tuple[int, int, str]]:
     low = lowered(text) if end - start > 64 else None
+    if low is not None and start == 0 and end == len(text):
+        # A whole document: the split finds every token and the summed lengths their offsets, in C.
+        parts = _TOKEN_SPLIT.split(text)
+        offsets = list(accumulate(map(len, parts), initial=0))
+        starts = offsets[1 : len(parts) : 2]
+        ends = offsets[2 : len(parts) : 2]
+        tokens = [(s, e, low[s:e]) for s, e in zip(starts, ends, strict=True)]
+        if "'s" in low:
+            for i, (s, e, form) in enumerate(tokens):
+                if e - s > 2 and text[e - 2 : e] in _POSSESSIVE_FORMS:
+                    tokens[i] = (s, e - 2, form[:-2])
+        return tokens
     out: list[tuple[int, int, str]] = []
     append = out.append
     for m in _TOKEN.finditer(text, start, end):

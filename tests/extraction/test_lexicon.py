@@ -117,3 +117,13 @@ def test_text_whose_lower_case_changes_length_is_matched_case_insensitively() ->
     text = "İ" * 10 + " Then the crew FLED to the south. " + "x " * 300
     m = pattern.search(text, 0, len(text))
     assert m is not None and text[m.start() : m.end()] == "FLED to"
+
+
+@pytest.mark.parametrize("text", [*DOCUMENTS[:4], "Kim's boat reached Sokcho's port. THE CREW'S CAPTAIN o'neill." * 3])
+def test_whole_document_tokens_match_span_tokens(text: str) -> None:
+    # A whole document is tokenised by a split; a span by the pattern. Shifted by one character, the same text
+    # takes the span path, and both must give the same tokens (possessives cut off alike).
+    whole = lex._scan_tokens(text, 0, len(text))
+    span = lex._scan_tokens(" " + text, 1, len(text) + 1)
+    assert whole == [(s - 1, e - 1, form) for s, e, form in span]
+    assert all(not form.endswith("'s") for _s, _e, form in whole)
