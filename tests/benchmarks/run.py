@@ -699,6 +699,7 @@ def report(results: list[SizeResult], extraction: dict[str, float], ingestion: d
     list_ratio = _ratio(big.loads["list"].rps, big.loads["datasette"].rps)
     deep = _ratio(big.loads["deep_page"].p50_ms, big.loads["first_page"].p50_ms)
     datagen_rate = big.incidents / big.datagen["insert_s"]
+    datagen_load_rate = big.incidents / (big.datagen["insert_s"] + big.datagen["index_s"] + big.datagen["fts_s"])
     checks = [
         (f"list >= {t['list_ratio']}x Datasette", f"{list_ratio:.1f}x", list_ratio >= t["list_ratio"]),
         (f"list p99 <= {t['list_p99_ms']:.0f} ms", f"{big.loads['list'].p99_ms:.1f} ms",
@@ -714,7 +715,8 @@ def report(results: list[SizeResult], extraction: dict[str, float], ingestion: d
          big.csv["rss_mb"] <= t["csv_rss_mb"]),
         (f"RSS under list load <= {t['list_rss_mb']:.0f} MB", f"{big.loads['list'].rss_mb:.0f} MB",
          big.loads["list"].rss_mb <= t["list_rss_mb"]),
-        (f"datagen >= {t['datagen_rate']:,.0f} incidents/s (rows)", f"{datagen_rate:,.0f}",
+        (f"datagen >= {t['datagen_rate']:,.0f} incidents/s (rows)",
+         f"{datagen_rate:,.0f} (end to end with indexes and full-text: {datagen_load_rate:,.0f})",
          datagen_rate >= t["datagen_rate"]),
         (f"ingestion >= {t['ingest_rate']:.0f} articles/s", f"{ingestion.get('articles_per_s', 0):.0f}",
          ingestion.get("articles_per_s", 0) >= t["ingest_rate"]),
