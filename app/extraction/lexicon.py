@@ -39,7 +39,7 @@ def _load(name: str) -> Any:
 def clear_caches() -> None:
     """Forget per-document memos (the lower-cased text and the token list)."""
     lowered.cache_clear()
-    _LAST_LOWERED[0] = _LAST_LOWERED[1] = None
+    _LAST_LOWERED[0] = (None, None)
     _WORD_INDEXES.clear()
     _document_tokens.cache_clear()
     _document_hits.cache_clear()
@@ -96,8 +96,9 @@ def literal_gate(source: str) -> tuple[str, ...] | None:
 
 
 # The last text a CasefoldPattern ran on and its `lowered` form: a one-entry memo checked by identity, cheaper than
-# the lru_cache lookup on every call.
-_LAST_LOWERED: list[Any] = [None, None]
+# the lru_cache lookup on every call. The pair is stored and read as one tuple, so a thread extracting another
+# document (the API extracts in a thread pool) can never see one text with the other's lower-cased form.
+_LAST_LOWERED: list[tuple[str | None, str | None]] = [(None, None)]
 
 # Below this length a target is a sentence or a phrase, not a document: the pattern scans it as fast as the
 # candidates could be looked up, and a memo keyed on it would only churn.
@@ -286,12 +287,12 @@ class CasefoldPattern:
         return not any(c.isupper() for c in re.sub(r"\\.|\(\?P[<=]", "", source))
 
     def _target(self, text: str) -> tuple[re.Pattern[str], str]:
-        last = _LAST_LOWERED
-        if text is last[0]:  # the same string object as the previous call: most calls, on the document's text
-            low = last[1]
+        last_text, last_low = _LAST_LOWERED[0]
+        if text is last_text:  # the same string object as the previous call: most calls, on the document's text
+            low = last_low
         else:
             low = lowered(text) if len(text) > 32 else (text.lower() if len(text.lower()) == len(text) else None)
-            last[0], last[1] = text, low
+            _LAST_LOWERED[0] = (text, low)
         return (self._fast, low) if low is not None else (self._slow, text)
 
     def search(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match[str] | None:
