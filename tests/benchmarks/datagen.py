@@ -972,15 +972,12 @@ def generate(
         for task in tasks:
             if task.source is not None:
                 copies[task.source.index].append(task)
-        # One transaction: a commit per chunk would write again, every time, the pages of the content_hash index
-        # that its random keys touched (most of the index); the images go in alongside (memdb).
-        conn.execute("BEGIN")
-        for task in drawn:  # each drawn chunk, then its copies
+        for task in drawn:  # each drawn chunk, then its copies, in one transaction
             k = task.sequence % stats.producers
             done, size, image = receive(k)
             if done != task.index:
                 raise RuntimeError(f"datagen: chunk {done} came back for chunk {task.index}")
-            if image is None:
+            if image is None:  # an image goes in outside a transaction
                 offset = _slot(task.sequence, stats.producers)
                 with _buffer(memories[k])[offset : offset + size] as view:
                     conn.deserialize(view, name="chunk")
@@ -988,6 +985,7 @@ def generate(
                 conn.deserialize(image, name="chunk")
             if task.sequence + SLOTS * stats.producers < len(drawn):
                 pipes[k].send(drawn[task.sequence + SLOTS * stats.producers])  # the slot is free again
+            conn.execute("BEGIN")
             for sql in COPY:
                 conn.execute(sql)
             for copy in copies[task.index]:
@@ -998,7 +996,7 @@ def generate(
                 }
                 for sql in replay_sql:
                     conn.execute(sql, params)
-        conn.execute("COMMIT")
+            conn.execute("COMMIT")
         conn.execute("DETACH DATABASE chunk")
         for pipe in pipes:
             pipe.send("finish")
@@ -1075,8 +1073,9 @@ def generate(
 
 def report(stats: Stats) -> None:
     print(
-        f"datagen: {stats.incidents:,} incidents ({stats.drawn:,} drawn, the others copies of drawn ones with ids of "
-        f"their own), {stats.reports:,} reports, {stats.articles:,} articles, {stats.producers} producer processes; "
+        f"datagen: {stats.incidents:,} incidents ({stats.drawn:,} drawn, {stats.incidents - stats.drawn:,} copies of "
+        f"drawn ones with ids of their own), {stats.reports:,} reports, {stats.articles:,} articles, "
+        f"{stats.producers} producer processes; "
         f"rows {stats.insert_s:.1f} s, indexes {stats.index_s:.1f} s, full-text {stats.fts_s:.1f} s more (built in "
         f"{stats.fts_build_s:.1f} s beside the indexes); {stats.load_s:.1f} s end to end, {stats.total_s:.1f} s with "
         f"migrations\n"
