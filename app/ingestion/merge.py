@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -34,7 +34,6 @@ class Candidate:
     location_name: str | None
     lat: float | None
     lon: float | None
-    article_ids: frozenset[int]
 
 
 def _d(value: Any) -> date | None:
@@ -60,11 +59,9 @@ def _sizes_compatible(a: int | None, b: int | None) -> bool | None:
     return abs(a - b) <= max(2, round(0.2 * max(a, b)))
 
 
-def match_score(record: dict[str, Any], candidate: Candidate, *, article_id: int) -> int | None:
+def match_score(record: dict[str, Any], candidate: Candidate) -> int | None:
     """How well a report fits a stored incident: None when they cannot be the same event, else a score
-    (higher is better). One article's separate incidents are never merged with each other."""
-    if article_id in candidate.article_ids:
-        return None
+    (higher is better)."""
     score = 0
     start, end = _d(record.get("date_start")), _d(record.get("date_end"))
     both_dated = bool(start and end and candidate.date_start and candidate.date_end)
@@ -102,8 +99,12 @@ def match_score(record: dict[str, Any], candidate: Candidate, *, article_id: int
     return score if score >= needed else None
 
 
-def best_match(record: dict[str, Any], candidates: Sequence[Candidate], *, article_id: int) -> Candidate | None:
-    scored = [(s, c) for c in candidates if (s := match_score(record, c, article_id=article_id)) is not None]
+def best_match(
+    record: dict[str, Any], candidates: Sequence[Candidate], *, joined: Set[int] = frozenset()
+) -> Candidate | None:
+    """The candidate the report fits best (ties: the oldest), or None. `joined`: incidents the reporting article
+    already has a report on; one article's separate incidents are never merged with each other."""
+    scored = [(s, c) for c in candidates if c.id not in joined and (s := match_score(record, c)) is not None]
     if not scored:
         return None
     return max(scored, key=lambda sc: (sc[0], -sc[1].id))[1]
@@ -146,7 +147,11 @@ def canonical(reports: Sequence[ReportView]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     dated = [(r, w) for r in reports if (w := _window(r))]
     if dated:
-        consistent = [(r, w) for r, w in dated if all(w[0] <= ow[1] and ow[0] <= w[1] for _, ow in dated)] or dated
+        # A window overlaps every other exactly when it starts by the earliest end and ends at or after the latest
+        # start: one pass, not a comparison of every pair (an incident can have hundreds of reports).
+        earliest_end = min(w[1] for _, w in dated)
+        latest_start = max(w[0] for _, w in dated)
+        consistent = [(r, w) for r, w in dated if w[0] <= earliest_end and latest_start <= w[1]] or dated
         r, (s, e) = min(consistent, key=lambda rw: ((rw[1][1] - rw[1][0]).days, -rw[0].confidence))
         out.update(
             date_start=s, date_end=e, date_precision=r.record.get("date_precision"), date_text=r.record.get("date_text")

@@ -125,9 +125,6 @@ _SETTLED = select(*(_INCIDENT_T.c[name] for name in _SETTLED_NAMES)).where(_INCI
 _REPORTS_OF = select(_REPORT_T.c.article_id, _REPORT_T.c.record, _REPORT_T.c.confidence).where(
     _REPORT_T.c.incident_id == bindparam("_id")
 )
-_REPORT_ARTICLES = select(_REPORT_T.c.incident_id, _REPORT_T.c.article_id).where(
-    _REPORT_T.c.incident_id.in_(bindparam("ids", expanding=True))
-)
 
 
 def _extract_records(raw: RawArticle) -> list[dict[str, Any]]:
@@ -286,9 +283,7 @@ class Ingestor:
     def _known(self, raw: RawArticle) -> int | None:
         """The id of an article with the same text, checked before the (costly) extraction runs."""
         with self.engine.connect() as conn:
-            return conn.execute(
-                select(col(Article.id)).where(col(Article.content_hash) == content_hash(raw.text)).limit(1)
-            ).scalar()
+            return conn.execute(_ARTICLE_BY_HASH, {"digest": content_hash(raw.text)}).scalar()
 
     def _records(self, raw: RawArticle) -> list[dict[str, Any]]:
         # Extraction runs before the write transaction opens, so the database lock is held only for the writes.
@@ -372,7 +367,9 @@ class Ingestor:
         for ordinal, record in enumerate(records):
             stored = _record_for_storage(record)
             confidence = float(record.get("confidence") or 0.0)
-            incident_id, created = self._target(session, stored, article_id, confidence, (previous or {}).get(ordinal))
+            incident_id, created = self._target(
+                session, stored, article_id, confidence, (previous or {}).get(ordinal), joined=[*new, *merged]
+            )
             (new if created else merged).append(incident_id)
             report = {
                 "article_id": article_id,
@@ -390,13 +387,21 @@ class Ingestor:
         return new, merged
 
     def _target(
-        self, session: Session, record: dict[str, Any], article_id: int, confidence: float, previous: int | None
+        self,
+        session: Session,
+        record: dict[str, Any],
+        article_id: int,
+        confidence: float,
+        previous: int | None,
+        *,
+        joined: list[int],
     ) -> tuple[int, bool]:
-        """(incident id, whether it was created) for one report."""
+        """(incident id, whether it was created) for one report. `joined`: the incidents the article's earlier
+        reports went to (its only reports: an article's old reports are dropped before it is stored again)."""
         conn = session.connection()
         if previous is not None and conn.execute(_INCIDENT_EXISTS, {"_id": previous}).first() is not None:
             return previous, False
-        match = best_match(record, self._candidates(session, record), article_id=article_id)
+        match = best_match(record, self._candidates(session, record), joined=set(joined))
         if match is not None:
             return match.id, False
         now = utcnow()
@@ -416,16 +421,10 @@ class Ingestor:
         # Only the columns matching reads (not 200 ORM objects per report), with one prepared statement per
         # combination of known values.
         rows = conn.execute(_candidates_statement(conn.dialect.name, dated, present), params).all()
-        if not rows:
-            return []
-        ids = [r.id for r in rows]
-        articles: dict[int, set[int]] = {}
-        for incident_id, article_id in conn.execute(_REPORT_ARTICLES, {"ids": ids}):
-            articles.setdefault(incident_id, set()).add(article_id)
-        return [self._candidate(r, articles.get(r.id, set())) for r in rows if r.id is not None]
+        return [self._candidate(r) for r in rows if r.id is not None]
 
     @staticmethod
-    def _candidate(incident: Any, article_ids: set[int]) -> Candidate:
+    def _candidate(incident: Any) -> Candidate:
         # An analyst's correction says nothing about what outlets wrote, so curated values take no part in matching.
         curated = set(incident.curated_fields or [])
 
@@ -449,7 +448,6 @@ class Ingestor:
             location_name=value("location_name"),
             lat=value("lat"),
             lon=value("lon"),
-            article_ids=frozenset(article_ids),
         )
 
     def _recompute(self, session: Session, incident_ids: Iterable[int]) -> None:

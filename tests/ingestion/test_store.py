@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import importlib.util
 from dataclasses import replace
+from types import ModuleType
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col
 
+from app.core import migrate
+from app.core.db import write_session
 from app.extraction import ArticleInput, extract
 from app.ingestion.store import Ingestor, canonical_url, content_hash
 from app.models import Article, Incident, Report
@@ -163,3 +167,68 @@ def test_bad_articles_fail_with_a_reason(engine: Engine, text: str, reason: str)
     outcome = Ingestor(engine, max_chars=2000).ingest(replace(SOKCHO_WIRE, text=text))
     assert outcome.status == "failed" and outcome.reason and reason in outcome.reason
     assert _count(engine, Article) == 0
+
+
+def _migration(name: str) -> ModuleType:
+    path = migrate.migrations_dir() / "versions" / name
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _documents(engine: Engine) -> dict[int, str]:
+    sql = {
+        "sqlite": "SELECT rowid, document FROM incident_search",
+        "postgresql": "SELECT incident_id, document::text FROM incident_search",
+    }[engine.dialect.name]
+    with engine.connect() as conn:
+        return {int(row[0]): str(row[1]) for row in conn.execute(text(sql))}
+
+
+def _rebuilt_documents(engine: Engine) -> dict[int, str]:
+    """Every incident's document as migration 0002's full rebuild writes it."""
+    full_text = _migration("0002_full_text_search.py")
+    with write_session(engine) as session:
+        if engine.dialect.name == "sqlite":
+            session.execute(text("DELETE FROM incident_search"))
+            session.execute(text(full_text._SQLITE_INSERT.format(ids="SELECT id FROM incident")))
+        else:
+            session.execute(text("SELECT incident_search_refresh(ARRAY(SELECT id FROM incident))"))
+    return _documents(engine)
+
+
+def test_search_documents_grown_report_by_report_equal_a_rebuild(engine: Engine) -> None:
+    # A report after the others is appended to its incident's document (migration 0004, SQLite); the first report,
+    # or one put in before a later one, rebuilds it. Either way the text is what a full rebuild writes.
+    ingestor = Ingestor(engine)
+    for article in (SOKCHO_WIRE, SOKCHO_DAILY, SOKCHO_BACKGROUND, MUSAN_SAME_DAY):
+        ingestor.ingest(article)
+    with write_session(engine) as session:
+        boat = session.scalars(select(Report).order_by(col(Report.id))).all()[1]  # the second of the boat's three
+        same_incident = select(func.count()).where(col(Report.incident_id) == boat.incident_id)
+        before_and_after = [
+            session.scalar(same_incident.where(condition))
+            for condition in (col(Report.id) < boat.id, col(Report.id) > boat.id)
+        ]
+        assert before_and_after == [1, 1]
+        again = Report(**{**boat.model_dump(), "ordinal": 7})  # same id: back between the other two
+        session.delete(boat)
+        session.flush()
+        session.add(again)
+        last = Report(**{**boat.model_dump(), "id": None, "ordinal": 8})  # after the others: appended
+        session.add(last)
+    grown = _documents(engine)
+    assert len(grown) == 2 and all(grown.values())
+    assert grown == _rebuilt_documents(engine)
+
+
+def test_two_incidents_of_one_article_never_merge_with_each_other(engine: Engine) -> None:
+    # An article that tells of two alike events (same day, route and group) means two events, not one twice.
+    def twice(article: ArticleInput) -> list[Any]:
+        return extract(article) * 2
+
+    outcome = Ingestor(engine, _extract=twice).ingest(MUSAN_SAME_DAY)
+    assert len(outcome.new_incidents) == 2 and not outcome.merged_incidents
+    assert [i.source_count for i in _incidents(engine)] == [1, 1]
