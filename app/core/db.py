@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import orjson
 from sqlalchemy import event
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlmodel import Session, create_engine
@@ -36,6 +39,24 @@ def _sqlite_file(url: URL) -> Path | None:
 _ENGINES: dict[tuple[str, int], Engine] = {}
 
 
+# 19 digits in a row may be an integer past 64 bits, which orjson would read as a float.
+_LONG_NUMBER = re.compile(r"\d{19}")
+_LONG_NUMBER_BYTES = re.compile(rb"\d{19}")
+
+
+def _loads_json(text: str | bytes) -> Any:
+    """JSON columns (report records and evidence, places) decoded with orjson, several times quicker than the
+    standard library: merging re-reads every report of an incident. What orjson refuses or reads differently
+    (NaN, integers past 64 bits) goes to the standard library, so every stored value reads back as it did."""
+    long_number = _LONG_NUMBER.search(text) if isinstance(text, str) else _LONG_NUMBER_BYTES.search(text)
+    if long_number is not None:
+        return json.loads(text)
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
+
+
 def _build_engine(raw_url: str, busy_timeout_ms: int) -> Engine:
     url = normalize_url(raw_url)
     if url.get_backend_name() == "sqlite":
@@ -48,11 +69,12 @@ def _build_engine(raw_url: str, busy_timeout_ms: int) -> Engine:
             connect_args={"check_same_thread": False, "timeout": busy_timeout_ms / 1000},
             pool_size=8,
             max_overflow=8,
+            json_deserializer=_loads_json,
         )
         _configure_sqlite(engine, busy_timeout_ms)
         _install_query_budget(engine)
         return engine
-    engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, json_deserializer=_loads_json)
     _install_query_budget(engine)
     return engine
 

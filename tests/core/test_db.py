@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import math
 import threading
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -10,7 +13,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from app.core.db import normalize_url, read_session, write_session
-from app.models import ApiKey
+from app.models import ApiKey, Incident
+from tests.factories import make_incident
 
 
 @pytest.mark.parametrize(
@@ -64,3 +68,26 @@ def test_concurrent_writers_do_not_fail(engine: Engine) -> None:
     assert errors == []
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM api_key")).scalar() == 60
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)  # PostgreSQL's json type refuses NaN on the way in
+@pytest.mark.parametrize(
+    ("stored", "check"),
+    [
+        ('[{"name": "Hyesan", "lat": 41.4}]', lambda places: places == [{"name": "Hyesan", "lat": 41.4}]),
+        ('[{"name": "Hyesan", "lat": NaN}]', lambda places: math.isnan(places[0]["lat"])),  # orjson refuses NaN
+        # past 64 bits, which orjson refuses
+        (
+            '[{"name": "Hyesan", "n": 123456789012345678901234567890}]',
+            lambda places: places[0]["n"] == 123456789012345678901234567890,
+        ),
+    ],
+)
+def test_json_columns_read_whatever_was_stored(engine: Engine, stored: str, check: Callable[[Any], bool]) -> None:
+    with write_session(engine) as session:
+        incident_id = make_incident(session).id
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE incident SET places = :stored WHERE id = :id"), {"stored": stored, "id": incident_id})
+    with read_session(engine) as session:
+        incident = session.get(Incident, incident_id)
+        assert incident is not None and check(incident.places)
