@@ -53,48 +53,6 @@ def lowered(text: str) -> str | None:
     return low if len(low) == len(text) else None
 
 
-def _prefixes(items: list[Any]) -> set[str] | None:
-    """Literal strings one of which every match of the parsed pattern `items` starts with, or None if unknown."""
-    i = 0
-    while i < len(items) and items[i][0] in (_C.AT, _C.ASSERT, _C.ASSERT_NOT):
-        i += 1  # zero-width: \\b, look-arounds
-    if i >= len(items):
-        return None
-    op, av = items[i]
-    if op is _C.LITERAL:
-        literal = ""
-        while i < len(items) and items[i][0] is _C.LITERAL:
-            literal += chr(items[i][1])
-            i += 1
-        if i < len(items) and len(literal) < 3:
-            rest = _prefixes(items[i:])
-            if rest:
-                return {literal + r for r in rest}
-        return {literal}
-    if op is _C.SUBPATTERN:
-        return _prefixes(list(av[3]))
-    if op is _C.BRANCH:
-        out: set[str] = set()
-        for branch in av[1]:
-            found = _prefixes(list(branch))
-            if not found:
-                return None
-            out |= found
-        return out
-    if op in (_C.MAX_REPEAT, _C.MIN_REPEAT) and av[0] >= 1:
-        return _prefixes(list(av[2]))
-    return None
-
-
-def literal_gate(source: str) -> tuple[str, ...] | None:
-    """The literal openings of a pattern (every match starts with one), to skip texts that hold none of them."""
-    try:
-        found = _prefixes(list(_parser.parse(source)))
-    except (re.error, TypeError, ValueError, RecursionError):
-        return None
-    return tuple(sorted(found)) if found and all(found) else None
-
-
 # The last text a CasefoldPattern ran on and its `lowered` form: a one-entry memo checked by identity, cheaper than
 # the lru_cache lookup on every call. The pair is stored and read as one tuple, so a thread extracting another
 # document (the API extracts in a thread pool) can never see one text with the other's lower-cased form.
@@ -170,24 +128,103 @@ def _word_led(items: list[Any]) -> bool:
 @dataclass(frozen=True, slots=True)
 class _Openings:
     """The words a pattern's matches can start: by their first `_KEY_CHARS` characters, or for literals with fewer
-    leading word characters ("as", "a-"), by their first character."""
+    leading word characters ("as", "a-"), by their first character; `digits`: also any word opening with a decimal
+    digit (a pattern that opens with `\\d`)."""
 
     keys: frozenset[str]
     firsts: frozenset[str]
+    digits: bool = False
 
 
-def _word_openings(source: str, gate: tuple[str, ...] | None) -> _Openings | None:
-    """The openings of a pattern each of whose matches starts a word with one of its literals, else None."""
-    if gate is None:
+# In a set of openings, stands for "any decimal digit" (`\d`, `[0-9]`): no literal holds NUL.
+_ANY_DIGIT = "\x00"
+_DIGIT_CHARS = frozenset("0123456789")
+
+
+def _digits_only(av: Any) -> bool:
+    """Whether the character class `av` (an IN's items) matches decimal digits only."""
+    for op, value in av:
+        if op is _C.CATEGORY and value is _C.CATEGORY_DIGIT:
+            continue
+        if op is _C.RANGE and value[0] >= ord("0") and value[1] <= ord("9"):
+            continue
+        if op is _C.LITERAL and chr(value) in _DIGIT_CHARS:
+            continue
+        return False
+    return bool(av)
+
+
+def _prefixes(items: list[Any], *, extended: bool = False) -> set[str] | None:
+    """Literal strings one of which every match of the parsed pattern `items` starts with, or None if unknown.
+    `extended` (for the word index) also looks through optional parts (`(?:early\\s+)?may` opens with "early" or
+    "may") and digit classes (`_ANY_DIGIT`)."""
+    i = 0
+    while i < len(items) and items[i][0] in (_C.AT, _C.ASSERT, _C.ASSERT_NOT):
+        i += 1
+    if i >= len(items):
         return None
-    try:
-        if not _word_led(list(_parser.parse(source))):
+    op, av = items[i]
+    if op is _C.LITERAL:
+        literal = ""
+        while i < len(items) and items[i][0] is _C.LITERAL:
+            literal += chr(items[i][1])
+            i += 1
+        if i < len(items) and len(literal) < _KEY_CHARS:
+            rest = _prefixes(items[i:], extended=extended)
+            if rest:
+                return {literal + r for r in rest}
+        return {literal}
+    if op is _C.IN:
+        return {_ANY_DIGIT} if extended and _digits_only(av) else None
+    if op is _C.SUBPATTERN:
+        return _prefixes(list(av[3]), extended=extended)
+    if op is _C.BRANCH:
+        out: set[str] = set()
+        for branch in av[1]:
+            found = _prefixes(list(branch), extended=extended)
+            if not found:
+                return None
+            out |= found
+        return out
+    if op in (_C.MAX_REPEAT, _C.MIN_REPEAT):
+        body = _prefixes(list(av[2]), extended=extended)
+        if av[0] >= 1 or body is None:
+            return body
+        if not extended:
             return None
+        rest = _prefixes(items[i + 1 :], extended=True)  # the optional part left out
+        return None if rest is None else body | rest
+    return None
+
+
+def literal_gate(source: str) -> tuple[str, ...] | None:
+    """The literal openings of a pattern (every match starts with one), to skip texts that hold none of them."""
+    try:
+        found = _prefixes(list(_parser.parse(source)))
     except (re.error, TypeError, ValueError, RecursionError):
+        return None
+    return tuple(sorted(found)) if found and all(found) else None
+
+
+def _word_openings(source: str) -> _Openings | None:
+    """The openings of a pattern each of whose matches starts a word with one of its literals (or a digit), else
+    None."""
+    try:
+        items = list(_parser.parse(source))
+        if not _word_led(items):
+            return None
+        found = _prefixes(items, extended=True)
+    except (re.error, TypeError, ValueError, RecursionError):
+        return None
+    if not found or not all(found):
         return None
     keys: set[str] = set()
     firsts: set[str] = set()
-    for literal in gate:
+    digits = False
+    for literal in found:
+        if literal.startswith(_ANY_DIGIT):
+            digits = True
+            continue
         lead = _WORD_RUN.match(literal)
         if lead is None:
             return None
@@ -195,7 +232,7 @@ def _word_openings(source: str, gate: tuple[str, ...] | None) -> _Openings | Non
             keys.add(literal[:_KEY_CHARS])
         else:
             firsts.add(literal[0])
-    return _Openings(frozenset(keys), frozenset(firsts))
+    return _Openings(frozenset(keys), frozenset(firsts), digits)
 
 
 class CasefoldPattern:
@@ -220,7 +257,7 @@ class CasefoldPattern:
         self._slow = re.compile(source, flags | re.IGNORECASE)
         self._fast = re.compile(source, flags & ~re.IGNORECASE)
         self._gate = literal_gate(source)
-        self._openings = _word_openings(source, self._gate)
+        self._openings = _word_openings(source)
         self._candidates: dict[str, list[int]] = {}  # lower-cased document -> `_candidate_positions`
 
     @property
@@ -237,9 +274,11 @@ class CasefoldPattern:
             index = _word_index(low)
             by_key = index.by_key
             merged = [at for key in openings.keys & by_key.keys() for at in by_key[key]]
-            if openings.firsts:
+            if openings.firsts or openings.digits:
                 by_first = index.by_first()
                 merged.extend(at for first in openings.firsts & by_first.keys() for at in by_first[first])
+                if openings.digits:  # `\d` is any Unicode decimal digit, as `str.isdecimal` is
+                    merged.extend(at for first, offsets in by_first.items() if first.isdecimal() for at in offsets)
                 found = sorted(set(merged))
             else:
                 found = sorted(merged)

@@ -10,6 +10,8 @@ from importlib import resources
 
 import pytest
 
+from app.extraction import attributes as attrs
+from app.extraction import dates
 from app.extraction import lexicon as lex
 from app.extraction.lexicon import CasefoldPattern, PatternGroup, compile_ci, literal_gate
 
@@ -21,8 +23,17 @@ def _sample_documents() -> list[str]:
         for entry in sorted(folder.iterdir(), key=lambda e: e.name)
         if entry.name.endswith(".json")
     ]
-    # Document-sized texts (the index serves texts of 400 characters or more), plus a short one that is scanned.
-    return [texts[i] + "\n\n" + texts[i + 1] for i in range(0, len(texts) - 1, 2)] + ["Two soldiers fled in May."]
+    # Document-sized texts (the index serves texts of 400 characters or more), plus a short one that is scanned,
+    # and one of dates and counts written with other digits (Arabic-Indic, fullwidth), which `\\d` matches too.
+    unusual_digits = (
+        "On \u0663 May 2021 the \u0662nd group of \u0661\u0662 soldiers crossed; early May, 12 more; "
+        "on the 2nd, \uff11\uff12 fishermen and 3 of them swam. " * 6
+    )
+    return [
+        *(texts[i] + "\n\n" + texts[i + 1] for i in range(0, len(texts) - 1, 2)),
+        "Two soldiers fled in May.",
+        unusual_digits,
+    ]
 
 
 DOCUMENTS = _sample_documents()
@@ -30,7 +41,16 @@ DOCUMENTS = _sample_documents()
 
 def _all_patterns() -> list[CasefoldPattern]:
     lexicon = lex.lexicon()
+    more, about = attrs._bound_patterns()
     found: list[object] = [
+        *(pattern for _rule, pattern in dates._PATTERNS),
+        *(pattern for _rule, pattern in attrs._size_patterns()),
+        *(pattern for _phrase, pattern, _low, _high in attrs._vague_patterns()),
+        attrs._singular_pattern(),
+        attrs._group_noun_pattern(),
+        attrs._vague_gate(),
+        more,
+        about,
         *(pattern for _rule, pattern, _strength in lexicon.triggers),
         *(pattern for pattern, _weight in lexicon.generic_cues),
         *lexicon.method_cues.values(),
@@ -110,6 +130,36 @@ def test_index_serves_only_word_led_patterns(source: str, indexed: bool) -> None
     pattern = compile_ci(source)
     assert isinstance(pattern, CasefoldPattern)
     assert pattern.indexed is indexed
+
+
+@pytest.mark.parametrize(
+    ("source", "keys", "firsts", "digits"),
+    [
+        (r"\b(?:ran\s+away|absconded)", {"ran", "abs"}, set(), False),
+        (r"\b(?:a|an)\s+boat", set(), {"a"}, False),
+        (r"\b(?P<n>\d{1,3}|two|seventeen)\s+men", {"two", "sev"}, set(), True),  # `\d`: any word opening with a digit
+        (r"\b(?P<day>[0-3]?\d)(?:st|nd)?\s+may", set(), set(), True),
+        (r"\b(?:(?:early|late)\s+)?(?:may|june?)\b", {"ear", "lat", "may", "jun"}, set(), False),  # optional opening
+        (r"\b(?:on\s+)?the\s+(?P<day>\d+)", {"the"}, {"o"}, False),
+    ],
+)
+def test_word_openings(source: str, keys: set[str], firsts: set[str], digits: bool) -> None:
+    openings = lex._word_openings(source)
+    assert openings is not None
+    assert (set(openings.keys), set(openings.firsts), openings.digits) == (keys, firsts, digits)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        r"\b(?:\w+\s+)?fled",  # opens with any word
+        r"\b[a-z0-9]+\s+fled",  # a class wider than digits
+        r"\b(?:early\s+)?",  # may match nothing at all
+        r"\b(?:may|)\s+fled",  # an empty alternative
+    ],
+)
+def test_no_openings_when_a_match_may_open_otherwise(source: str) -> None:
+    assert lex._word_openings(source) is None
 
 
 def test_text_whose_lower_case_changes_length_is_matched_case_insensitively() -> None:
