@@ -232,6 +232,9 @@ def _word_openings(source: str) -> _Openings | None:
             keys.add(literal[:_KEY_CHARS])
         else:
             firsts.add(literal[0])
+    # A word a first character (or any digit) already admits needs no key of its own: the candidate lists of the
+    # keys and the first characters then never share an offset.
+    keys = {key for key in keys if key[0] not in firsts and not (digits and key[0].isdecimal())}
     return _Openings(frozenset(keys), frozenset(firsts), digits)
 
 
@@ -273,15 +276,20 @@ class CasefoldPattern:
             assert openings is not None
             index = _word_index(low)
             by_key = index.by_key
-            merged = [at for key in openings.keys & by_key.keys() for at in by_key[key]]
+            # The lists are disjoint (see `_word_openings`) and each sorted: one sort of their runs.
+            merged: list[int] = []
+            for key in openings.keys & by_key.keys():
+                merged.extend(by_key[key])
             if openings.firsts or openings.digits:
                 by_first = index.by_first()
-                merged.extend(at for first in openings.firsts & by_first.keys() for at in by_first[first])
+                for first in openings.firsts & by_first.keys():
+                    merged.extend(by_first[first])
                 if openings.digits:  # `\d` is any Unicode decimal digit, as `str.isdecimal` is
-                    merged.extend(at for first, offsets in by_first.items() if first.isdecimal() for at in offsets)
-                found = sorted(set(merged))
-            else:
-                found = sorted(merged)
+                    for first, offsets in by_first.items():
+                        if first.isdecimal():
+                            merged.extend(offsets)
+            merged.sort()
+            found = merged
             if len(self._candidates) >= _MEMO_DOCUMENTS:
                 self._candidates.clear()
             self._candidates[low] = found
