@@ -12,7 +12,7 @@ from collections.abc import Callable
 from functools import cache, lru_cache, wraps
 from typing import Any, TypeVar
 
-from app.extraction.lexicon import Crossing, GazetteerHit, compile_ci, gazetteer, lexicon
+from app.extraction.lexicon import Crossing, GazetteerHit, SlicePattern, compile_ci, gazetteer, lexicon
 from app.extraction.types import Found, Place
 
 _F = TypeVar("_F", bound=Callable[..., list[Any]])
@@ -617,7 +617,7 @@ DESTINATION_RANK = {
     "demonym_place": 3,
     "missing_in": 4,
 }
-_TO_THE_SIDE = re.compile(
+_TO_THE_SIDE = SlicePattern(
     r"\b(?:to|into|toward|towards|reach(?:ed)?|fled|ran|swam|headed|heading|crossed|went|walked|run|running)\s+"
     r"(?:the\s+)?(South|North|south|north)\b(?!\s+(?:Korean|Koreans|Korea|of|side|Hamgyong|Pyongan|Hwanghae|Gyeongsang|"
     r"Chungcheong|Jeolla|Ossetia|Macedonia|Sudan))",
@@ -629,9 +629,8 @@ _BACK_BEFORE = re.compile(r"\b(?:back|home|returned|sent|handed|deported|repatri
 def _destination_candidates(text: str, start: int, end: int) -> list[tuple[int, Found, bool]]:
     """(rank, found, explicit) for every destination phrase in text[start:end], whatever the origin."""
     out: list[tuple[int, Found, bool]] = []
-    segment = text[start:end]
     for rule, pattern in lexicon().destination_patterns:
-        for m in pattern.finditer(segment):
+        for m in pattern.finditer_slice(text, start, end):
             name = m.group("place")
             s = start + m.start("place")
             if _BACK_BEFORE.search(text[max(start, s - 30) : s]):
@@ -642,7 +641,7 @@ def _destination_candidates(text: str, start: int, end: int) -> list[tuple[int, 
             elif country:
                 explicit = rule in ("to_place", "aim", "reach_place", "arrived_in")
                 out.append((DESTINATION_RANK.get(rule, 2), Found(country, s, s + len(name), rule, name), explicit))
-    for m in _TO_THE_SIDE.finditer(segment):
+    for m in _TO_THE_SIDE.finditer_slice(text, start, end):
         word = m.group(1).lower()
         if word[0] != m.group(1)[0] and m.group(0).split()[0].lower() in ("to", "into", "toward", "towards"):
             continue  # "to the south of the city"

@@ -238,6 +238,16 @@ def _word_openings(source: str) -> _Openings | None:
     return _Openings(frozenset(keys), frozenset(firsts), digits)
 
 
+def _lowered_document(text: str) -> str | None:
+    """`lowered(text)` through the one-entry memo (short texts are lowered without the cache)."""
+    last_text, last_low = _LAST_LOWERED[0]
+    if text is last_text:  # the same string object as the previous call: most calls, on the document's text
+        return last_low
+    low = lowered(text) if len(text) > 32 else (text.lower() if len(text.lower()) == len(text) else None)
+    _LAST_LOWERED[0] = (text, low)
+    return low
+
+
 class CasefoldPattern:
     """A case-insensitive pattern run as a case-sensitive one over the lower-cased document.
 
@@ -334,12 +344,7 @@ class CasefoldPattern:
         return not any(c.isupper() for c in re.sub(r"\\.|\(\?P[<=]", "", source))
 
     def _target(self, text: str) -> tuple[re.Pattern[str], str]:
-        last_text, last_low = _LAST_LOWERED[0]
-        if text is last_text:  # the same string object as the previous call: most calls, on the document's text
-            low = last_low
-        else:
-            low = lowered(text) if len(text) > 32 else (text.lower() if len(text.lower()) == len(text) else None)
-            _LAST_LOWERED[0] = (text, low)
+        low = _lowered_document(text)
         return (self._fast, low) if low is not None else (self._slow, text)
 
     def search(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match[str] | None:
@@ -361,6 +366,63 @@ class CasefoldPattern:
         if self._gate is not None and self._closed(pattern, target, pos, endpos):
             return iter(())
         return pattern.finditer(target, pos, endpos)
+
+
+class SlicePattern(CasefoldPattern):
+    """A case-sensitive pattern run on slices of a document as strings of their own (`finditer_slice`), tried only
+    where the document's word index (of its lower-cased form, shared with the case-insensitive patterns) has a word
+    one of its literal openings can start: the same matches as `re.finditer(text[start:end])`."""
+
+    __slots__ = ()
+
+    def __init__(self, source: str, flags: int = 0) -> None:
+        if flags & re.IGNORECASE:
+            raise ValueError("SlicePattern is case-sensitive; compile_ci makes case-insensitive patterns")
+        self.pattern = source
+        self._fast = self._slow = re.compile(source, flags)
+        self._gate = None
+        openings = _word_openings(source)
+        if openings is not None:
+            # A literal can match only where its lower-cased form starts a word of the lower-cased text.
+            firsts = frozenset(first.lower() for first in openings.firsts)
+            keys = frozenset(key.lower() for key in openings.keys if key[0].lower() not in firsts)
+            openings = _Openings(keys, firsts, openings.digits)
+        self._openings = openings
+        self._candidates = {}
+
+    def finditer_slice(self, text: str, start: int, end: int) -> Iterator[re.Match[str]]:
+        """What `finditer(text[start:end])` gives: offsets are from `start` (a slice's `\\b` and look-behinds see
+        nothing before it, unlike a search from `pos`)."""
+        segment = text[start:end]
+        if self._openings is None or len(text) < _DOCUMENT_CHARS:
+            return self._fast.finditer(segment)
+        low = _lowered_document(text)
+        if low is None:  # lower-casing would move offsets: no index
+            return self._fast.finditer(segment)
+        return self._iter_slice(low, start, segment)
+
+    def _iter_slice(self, low: str, start: int, segment: str) -> Iterator[re.Match[str]]:
+        candidates = self._candidate_positions(low)
+        match = self._fast.match
+        i = bisect_left(candidates, start)
+        resume = 0
+        if i == len(candidates) or candidates[i] != start:
+            # The slice's first character opens a word of the slice even where the text's word began before it.
+            m = match(segment, 0)
+            if m is not None:
+                yield m
+                resume = m.end()
+        # Further in, the slice's words start where the text's do.
+        for j in range(i, len(candidates)):
+            at = candidates[j] - start
+            if at >= len(segment):
+                return
+            if at < resume:
+                continue
+            m = match(segment, at)
+            if m is not None:
+                yield m
+                resume = m.end()
 
 
 class PatternGroup:
@@ -443,7 +505,7 @@ class Lexicon:
     armed_false: re.Pattern[str]
     outcome_cues: dict[str, re.Pattern[str]]
     outcome_priority: tuple[str, ...]
-    destination_patterns: tuple[tuple[str, re.Pattern[str]], ...]
+    destination_patterns: tuple[tuple[str, SlicePattern], ...]
     directional: dict[str, str | None]
     origin_patterns: re.Pattern[str]
 
@@ -482,7 +544,7 @@ def lexicon() -> Lexicon:
         outcome_cues={k: _compile(v) for k, v in _public(data["outcome_cues"]).items()},
         outcome_priority=tuple(data["outcome_priority"]),
         destination_patterns=tuple(
-            (k, re.compile(v)) for k, v in _public(data["destination_patterns"]).items()
+            (k, SlicePattern(v)) for k, v in _public(data["destination_patterns"]).items()
         ),  # case-sensitive: the place group wants capitalised names
         directional=_public(data["directional"]),
         origin_patterns=re.compile(data["origin_patterns"]),

@@ -13,7 +13,7 @@ import pytest
 from app.extraction import attributes as attrs
 from app.extraction import dates
 from app.extraction import lexicon as lex
-from app.extraction.lexicon import CasefoldPattern, PatternGroup, compile_ci, literal_gate
+from app.extraction.lexicon import CasefoldPattern, PatternGroup, SlicePattern, compile_ci, literal_gate
 
 
 def _sample_documents() -> list[str]:
@@ -177,3 +177,53 @@ def test_whole_document_tokens_match_span_tokens(text: str) -> None:
     span = lex._scan_tokens(" " + text, 1, len(text) + 1)
     assert whole == [(s - 1, e - 1, form) for s, e, form in span]
     assert all(not form.endswith("'s") for _s, _e, form in whole)
+
+
+SLICE_PATTERNS = [pattern for _rule, pattern in lex.lexicon().destination_patterns] + [attrs._TO_THE_SIDE]
+
+
+def test_slice_patterns_are_indexed() -> None:
+    assert all(pattern.indexed for pattern in SLICE_PATTERNS)
+
+
+@pytest.mark.parametrize("pattern", SLICE_PATTERNS, ids=lambda p: p.pattern[:40])
+def test_slice_search_finds_what_scanning_the_slice_finds(pattern: SlicePattern) -> None:
+    plain = re.compile(pattern.pattern)
+    rng = random.Random(pattern.pattern)
+    lex.clear_caches()
+    for text in DOCUMENTS:
+        # Random spans start anywhere, mid-word included, where the slice opens a word the text does not.
+        spans = [(0, len(text))] + [tuple(sorted(rng.sample(range(len(text) + 1), 2))) for _ in range(20)]
+        for start, end in spans:
+            expected = [m.span() for m in plain.finditer(text[start:end])]
+            assert [m.span() for m in pattern.finditer_slice(text, start, end)] == expected
+
+
+FLED_TO = r"\b(?<![A-Za-z])fled\s+to\s+[A-Z]\w+"
+
+
+@pytest.mark.parametrize(
+    ("source", "text", "start", "end", "expected"),
+    [
+        # The slice opens mid-word: "fled" opens a word of the slice, not of the text, and the look-behind sees
+        # nothing before the slice.
+        (FLED_TO, "They said the unfled to China story was false. " * 10, 16, 47, ["fled to China"]),
+        # The slice ends mid-name: the name is what the slice holds.
+        (FLED_TO, "Later he fled to China, then to Laos. " * 12, 0, 20, ["fled to Chi"]),
+        # An opening in capitals is looked up in the lower-cased index.
+        (
+            r"\b(?:South|North)\s+Korea\b",
+            "He went from North Korea to South Korea. " * 10,
+            0,
+            41,
+            ["North Korea", "South Korea"],
+        ),
+        # Lower-casing "İ" adds a character: no index, the slice is scanned.
+        (FLED_TO, "İstanbul reporters wrote that he fled to China. " * 10, 0, 480, ["fled to China"] * 10),
+    ],
+)
+def test_slice_edges(source: str, text: str, start: int, end: int, expected: list[str]) -> None:
+    pattern = SlicePattern(source)
+    assert pattern.indexed
+    lex.clear_caches()
+    assert [m.group(0) for m in pattern.finditer_slice(text, start, end)] == expected
