@@ -12,7 +12,7 @@ from collections.abc import Callable
 from functools import cache, lru_cache, wraps
 from typing import Any, TypeVar
 
-from app.extraction.lexicon import Crossing, GazetteerHit, SlicePattern, compile_ci, gazetteer, lexicon
+from app.extraction.lexicon import Crossing, GazetteerHit, WordPattern, compile_ci, gazetteer, lexicon
 from app.extraction.types import Found, Place
 
 _F = TypeVar("_F", bound=Callable[..., list[Any]])
@@ -190,7 +190,7 @@ def _bound_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
     return more, about
 
 
-_TITLED_NAME = re.compile(
+_TITLED_NAME = WordPattern(
     r"\b(?:Lt|Lieutenant|Capt|Captain|Sgt|Sergeant|Cpl|Corporal|Pvt|Private|Maj|Major|Col|Colonel|Mr|Ms|Mrs|Dr)"
     r"\.?\s+[A-Z][a-z]+(?:[\s-][A-Z][a-z]+){0,3}"
 )
@@ -324,10 +324,9 @@ def _companions(text: str, start: int, end: int, counts: list[Found]) -> list[Fo
     return out
 
 
-_BROUGHT = re.compile(
+_BROUGHT = compile_ci(
     r"\b(?:packed|took|brought|flew|carried|smuggled|picked\s+up)\s+(?P<n>\d{1,2}|[a-z]+)\s+(?:[\w-]+\s+){0,2}?"
-    r"(?:relatives|family\s+members|passengers|people|children|friends|others)\b",
-    re.I,
+    r"(?:relatives|family\s+members|passengers|people|children|friends|others)\b"
 )
 
 
@@ -617,7 +616,7 @@ DESTINATION_RANK = {
     "demonym_place": 3,
     "missing_in": 4,
 }
-_TO_THE_SIDE = SlicePattern(
+_TO_THE_SIDE = WordPattern(
     r"\b(?:to|into|toward|towards|reach(?:ed)?|fled|ran|swam|headed|heading|crossed|went|walked|run|running)\s+"
     r"(?:the\s+)?(South|North|south|north)\b(?!\s+(?:Korean|Koreans|Korea|of|side|Hamgyong|Pyongan|Hwanghae|Gyeongsang|"
     r"Chungcheong|Jeolla|Ossetia|Macedonia|Sudan))",

@@ -368,16 +368,17 @@ class CasefoldPattern:
         return pattern.finditer(target, pos, endpos)
 
 
-class SlicePattern(CasefoldPattern):
-    """A case-sensitive pattern run on slices of a document as strings of their own (`finditer_slice`), tried only
-    where the document's word index (of its lower-cased form, shared with the case-insensitive patterns) has a word
-    one of its literal openings can start: the same matches as `re.finditer(text[start:end])`."""
+class WordPattern(CasefoldPattern):
+    """A case-sensitive pattern tried, in a document, only where the document's word index (of its lower-cased
+    form, shared with the case-insensitive patterns) has a word one of its literal openings can start: the same
+    matches as the plain pattern, searched from `pos` (`finditer`, `search`) or in a slice as a string of its own
+    (`finditer_slice`)."""
 
     __slots__ = ()
 
     def __init__(self, source: str, flags: int = 0) -> None:
         if flags & re.IGNORECASE:
-            raise ValueError("SlicePattern is case-sensitive; compile_ci makes case-insensitive patterns")
+            raise ValueError("WordPattern is case-sensitive; compile_ci makes case-insensitive patterns")
         self.pattern = source
         self._fast = self._slow = re.compile(source, flags)
         self._gate = None
@@ -390,19 +391,60 @@ class SlicePattern(CasefoldPattern):
         self._openings = openings
         self._candidates = {}
 
+    def _target(self, text: str) -> tuple[re.Pattern[str], str]:
+        return self._fast, text
+
+    def _document_candidates(self, text: str) -> list[int] | None:
+        """Where a match can start in the document (from its lower-cased word index), or None: scan it."""
+        if self._openings is None or len(text) < _DOCUMENT_CHARS:
+            return None
+        low = _lowered_document(text)
+        return None if low is None else self._candidate_positions(low)
+
+    def search(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match[str] | None:
+        candidates = self._document_candidates(text)
+        if candidates is None:
+            return self._fast.search(text, pos, endpos)
+        match = self._fast.match
+        for i in range(bisect_left(candidates, pos), len(candidates)):
+            at = candidates[i]
+            if at >= endpos:
+                return None
+            m = match(text, at, endpos)
+            if m is not None:
+                return m
+        return None
+
+    def finditer(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> Iterator[re.Match[str]]:
+        candidates = self._document_candidates(text)
+        if candidates is None:
+            return self._fast.finditer(text, pos, endpos)
+        return self._iter_from(text, candidates, pos, endpos)
+
+    def _iter_from(self, text: str, candidates: list[int], pos: int, endpos: int) -> Iterator[re.Match[str]]:
+        match = self._fast.match
+        resume = pos
+        for i in range(bisect_left(candidates, pos), len(candidates)):
+            at = candidates[i]
+            if at >= endpos:
+                return
+            if at < resume:
+                continue
+            m = match(text, at, endpos)
+            if m is not None:
+                yield m
+                resume = m.end()
+
     def finditer_slice(self, text: str, start: int, end: int) -> Iterator[re.Match[str]]:
         """What `finditer(text[start:end])` gives: offsets are from `start` (a slice's `\\b` and look-behinds see
         nothing before it, unlike a search from `pos`)."""
         segment = text[start:end]
-        if self._openings is None or len(text) < _DOCUMENT_CHARS:
+        candidates = self._document_candidates(text)
+        if candidates is None:
             return self._fast.finditer(segment)
-        low = _lowered_document(text)
-        if low is None:  # lower-casing would move offsets: no index
-            return self._fast.finditer(segment)
-        return self._iter_slice(low, start, segment)
+        return self._iter_slice(candidates, start, segment)
 
-    def _iter_slice(self, low: str, start: int, segment: str) -> Iterator[re.Match[str]]:
-        candidates = self._candidate_positions(low)
+    def _iter_slice(self, candidates: list[int], start: int, segment: str) -> Iterator[re.Match[str]]:
         match = self._fast.match
         i = bisect_left(candidates, start)
         resume = 0
@@ -505,7 +547,7 @@ class Lexicon:
     armed_false: re.Pattern[str]
     outcome_cues: dict[str, re.Pattern[str]]
     outcome_priority: tuple[str, ...]
-    destination_patterns: tuple[tuple[str, SlicePattern], ...]
+    destination_patterns: tuple[tuple[str, WordPattern], ...]
     directional: dict[str, str | None]
     origin_patterns: re.Pattern[str]
 
@@ -544,7 +586,7 @@ def lexicon() -> Lexicon:
         outcome_cues={k: _compile(v) for k, v in _public(data["outcome_cues"]).items()},
         outcome_priority=tuple(data["outcome_priority"]),
         destination_patterns=tuple(
-            (k, SlicePattern(v)) for k, v in _public(data["destination_patterns"]).items()
+            (k, WordPattern(v)) for k, v in _public(data["destination_patterns"]).items()
         ),  # case-sensitive: the place group wants capitalised names
         directional=_public(data["directional"]),
         origin_patterns=re.compile(data["origin_patterns"]),

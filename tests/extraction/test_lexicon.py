@@ -13,7 +13,7 @@ import pytest
 from app.extraction import attributes as attrs
 from app.extraction import dates
 from app.extraction import lexicon as lex
-from app.extraction.lexicon import CasefoldPattern, PatternGroup, SlicePattern, compile_ci, literal_gate
+from app.extraction.lexicon import CasefoldPattern, PatternGroup, WordPattern, compile_ci, literal_gate
 
 
 def _sample_documents() -> list[str]:
@@ -49,6 +49,7 @@ def _all_patterns() -> list[CasefoldPattern]:
         attrs._singular_pattern(),
         attrs._group_noun_pattern(),
         attrs._vague_gate(),
+        attrs._BROUGHT,
         more,
         about,
         *(pattern for _rule, pattern, _strength in lexicon.triggers),
@@ -179,15 +180,33 @@ def test_whole_document_tokens_match_span_tokens(text: str) -> None:
     assert all(not form.endswith("'s") for _s, _e, form in whole)
 
 
-SLICE_PATTERNS = [pattern for _rule, pattern in lex.lexicon().destination_patterns] + [attrs._TO_THE_SIDE]
+WORD_PATTERNS = [
+    *(pattern for _rule, pattern in lex.lexicon().destination_patterns),
+    attrs._TO_THE_SIDE,
+    attrs._TITLED_NAME,
+]
 
 
-def test_slice_patterns_are_indexed() -> None:
-    assert all(pattern.indexed for pattern in SLICE_PATTERNS)
+def test_word_patterns_are_indexed() -> None:
+    assert all(pattern.indexed for pattern in WORD_PATTERNS)
 
 
-@pytest.mark.parametrize("pattern", SLICE_PATTERNS, ids=lambda p: p.pattern[:40])
-def test_slice_search_finds_what_scanning_the_slice_finds(pattern: SlicePattern) -> None:
+@pytest.mark.parametrize("pattern", WORD_PATTERNS, ids=lambda p: p.pattern[:40])
+def test_word_search_finds_what_the_plain_pattern_finds(pattern: WordPattern) -> None:
+    plain = re.compile(pattern.pattern)
+    rng = random.Random(pattern.pattern)
+    lex.clear_caches()
+    for text in DOCUMENTS:
+        spans = [(0, len(text))] + [tuple(sorted(rng.sample(range(len(text) + 1), 2))) for _ in range(20)]
+        for start, end in spans:
+            expected = [m.span() for m in plain.finditer(text, start, end)]
+            assert [m.span() for m in pattern.finditer(text, start, end)] == expected
+            first = pattern.search(text, start, end)
+            assert (first.span() if first else None) == (expected[0] if expected else None)
+
+
+@pytest.mark.parametrize("pattern", WORD_PATTERNS, ids=lambda p: p.pattern[:40])
+def test_slice_search_finds_what_scanning_the_slice_finds(pattern: WordPattern) -> None:
     plain = re.compile(pattern.pattern)
     rng = random.Random(pattern.pattern)
     lex.clear_caches()
@@ -223,7 +242,7 @@ FLED_TO = r"\b(?<![A-Za-z])fled\s+to\s+[A-Z]\w+"
     ],
 )
 def test_slice_edges(source: str, text: str, start: int, end: int, expected: list[str]) -> None:
-    pattern = SlicePattern(source)
+    pattern = WordPattern(source)
     assert pattern.indexed
     lex.clear_caches()
     assert [m.group(0) for m in pattern.finditer_slice(text, start, end)] == expected
