@@ -263,7 +263,7 @@ class CasefoldPattern:
     shared by all patterns) and tries the pattern only there: the same matches, at a fraction of the cost.
     """
 
-    __slots__ = ("_candidates", "_fast", "_gate", "_openings", "_slow", "pattern")
+    __slots__ = ("_candidates", "_fast", "_gate", "_last", "_openings", "_slow", "pattern")
 
     def __init__(self, source: str, flags: int = 0) -> None:
         self.pattern = source
@@ -272,6 +272,7 @@ class CasefoldPattern:
         self._gate = literal_gate(source)
         self._openings = _word_openings(source)
         self._candidates: dict[str, list[int]] = {}  # lower-cased document -> `_candidate_positions`
+        self._last: tuple[str | None, str, list[int]] = (None, "", [])  # see `_indexed`
 
     @property
     def indexed(self) -> bool:
@@ -305,8 +306,23 @@ class CasefoldPattern:
             self._candidates[low] = found
         return found
 
-    def _search_candidates(self, low: str, pos: int, endpos: int) -> re.Match[str] | None:
+    def _indexed(self, text: str) -> tuple[str, list[int]] | None:
+        """(lower-cased document, candidate offsets) when the word index serves this search of `text`, else None.
+        A pattern is searched in one document many times in a row: the last answer is kept, checked by identity
+        (and read and written as one tuple, so threads never pair one text with another's offsets)."""
+        last = self._last
+        if last[0] is text:
+            return last[1], last[2]
+        if self._openings is None or len(text) < _DOCUMENT_CHARS:
+            return None
+        low = _lowered_document(text)
+        if low is None:
+            return None
         candidates = self._candidate_positions(low)
+        self._last = (text, low, candidates)
+        return low, candidates
+
+    def _search_candidates(self, low: str, candidates: list[int], pos: int, endpos: int) -> re.Match[str] | None:
         match = self._fast.match
         for i in range(bisect_left(candidates, pos), len(candidates)):
             at = candidates[i]
@@ -317,8 +333,7 @@ class CasefoldPattern:
                 return m
         return None
 
-    def _iter_candidates(self, low: str, pos: int, endpos: int) -> Iterator[re.Match[str]]:
-        candidates = self._candidate_positions(low)
+    def _iter_candidates(self, low: str, candidates: list[int], pos: int, endpos: int) -> Iterator[re.Match[str]]:
         match = self._fast.match
         resume = pos  # matches do not overlap: the next one starts where the last ended, as with finditer
         for i in range(bisect_left(candidates, pos), len(candidates)):
@@ -348,9 +363,10 @@ class CasefoldPattern:
         return (self._fast, low) if low is not None else (self._slow, text)
 
     def search(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match[str] | None:
+        indexed = self._indexed(text)
+        if indexed is not None:
+            return self._search_candidates(indexed[0], indexed[1], pos, endpos)
         pattern, target = self._target(text)
-        if self._openings is not None and pattern is self._fast and len(target) >= _DOCUMENT_CHARS:
-            return self._search_candidates(target, pos, endpos)
         if self._gate is not None and self._closed(pattern, target, pos, endpos):
             return None
         return pattern.search(target, pos, endpos)
@@ -360,9 +376,10 @@ class CasefoldPattern:
         return pattern.match(target, pos, endpos)
 
     def finditer(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> Iterator[re.Match[str]]:
+        indexed = self._indexed(text)
+        if indexed is not None:
+            return self._iter_candidates(indexed[0], indexed[1], pos, endpos)
         pattern, target = self._target(text)
-        if self._openings is not None and pattern is self._fast and len(target) >= _DOCUMENT_CHARS:
-            return self._iter_candidates(target, pos, endpos)
         if self._gate is not None and self._closed(pattern, target, pos, endpos):
             return iter(())
         return pattern.finditer(target, pos, endpos)
@@ -390,16 +407,15 @@ class WordPattern(CasefoldPattern):
             openings = _Openings(keys, firsts, openings.digits)
         self._openings = openings
         self._candidates = {}
+        self._last = (None, "", [])
 
     def _target(self, text: str) -> tuple[re.Pattern[str], str]:
         return self._fast, text
 
     def _document_candidates(self, text: str) -> list[int] | None:
         """Where a match can start in the document (from its lower-cased word index), or None: scan it."""
-        if self._openings is None or len(text) < _DOCUMENT_CHARS:
-            return None
-        low = _lowered_document(text)
-        return None if low is None else self._candidate_positions(low)
+        indexed = self._indexed(text)
+        return None if indexed is None else indexed[1]
 
     def search(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match[str] | None:
         candidates = self._document_candidates(text)
