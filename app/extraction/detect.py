@@ -192,6 +192,16 @@ def is_new_event_cue(text: str) -> bool:
     return lexicon().new_event_cues.search(text) is not None
 
 
+# Case-insensitive matching takes long s and dotless i for s and i; the dotted capital I lower-cases to i and a
+# combining dot.
+_FOLD_FOR_GATE = str.maketrans({"\u017f": "s", "\u0131": "i", "\u0307": None})
+# The verbs of the object pattern below (its match needs one of them).
+_OBJECT_VERBS = (
+    "arrested", "detained", "caught", "captured", "found", "picked", "spotted", "rescued", "intercepted", "stopped",
+    "escorted",
+)  # fmt: skip
+
+
 @cache
 def _anaphora_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
     lex = lexicon()
@@ -222,4 +232,7 @@ def is_anaphoric(text: str, start: int = 0, end: int | None = None) -> bool:
     m = subject.match(head)
     if m is not None and (m.group("noun")[0].islower() or m.group("noun")[0].isdigit()):
         return True
-    return obj.match(head) is not None
+    # The object pattern tries its verbs at each of its first 80 characters; most heads hold none of them. The
+    # folded head holds a verb wherever the case-insensitive pattern could match one.
+    low = head.lower().translate(_FOLD_FOR_GATE)
+    return any(verb in low for verb in _OBJECT_VERBS) and obj.match(head) is not None

@@ -45,12 +45,31 @@ def clear_caches() -> None:
     _document_hits.cache_clear()
 
 
+# Characters whose case-insensitive matches go beyond what lower-casing gives (the standard library's own table:
+# "i" also matches dotless i, "σ" also "ς"). Without it, only ASCII letters are taken as safe.
+try:
+    from re._casefix import _EXTRA_CASES
+except ImportError:  # pragma: no cover - CPython 3.11+ has it
+    _EXTRA_CASES = {c: () for c in range(0x80, 0x110000) if chr(c).isalpha()}
+# Besides upper case, a case-insensitive ASCII letter matches these two, which lower-casing leaves alone.
+_FOLD_EXTRA = str.maketrans({"\u017f": "s", "\u0131": "i"})  # long s, dotless i
+
+
+def _folded(text: str) -> str | None:
+    low = text.lower()
+    if len(low) != len(text):
+        return None
+    if "\u017f" in low or "\u0131" in low:
+        low = low.translate(_FOLD_EXTRA)
+    return low
+
+
 @lru_cache(maxsize=8)
 def lowered(text: str) -> str | None:
-    """The text in lower case when that keeps every offset (it does for all but a few characters, such as the
-    dotted capital I), else None."""
-    low = text.lower()
-    return low if len(low) == len(text) else None
+    """The text in lower case (long s and dotless i as s and i, as case-insensitive matching of ASCII letters
+    takes them) when that keeps every offset (it does for all but a few characters, such as the dotted capital I),
+    else None."""
+    return _folded(text)
 
 
 # The last text a CasefoldPattern ran on and its `lowered` form: a one-entry memo checked by identity, cheaper than
@@ -243,7 +262,7 @@ def _lowered_document(text: str) -> str | None:
     last_text, last_low = _LAST_LOWERED[0]
     if text is last_text:  # the same string object as the previous call: most calls, on the document's text
         return last_low
-    low = lowered(text) if len(text) > 32 else (text.lower() if len(text.lower()) == len(text) else None)
+    low = lowered(text) if len(text) > 32 else _folded(text)
     _LAST_LOWERED[0] = (text, low)
     return low
 
@@ -356,7 +375,11 @@ class CasefoldPattern:
 
     @staticmethod
     def safe(source: str) -> bool:
-        return not any(c.isupper() for c in re.sub(r"\\.|\(\?P[<=]", "", source))
+        """No upper case, outside escapes, and no letter that matches more than lower-casing gives ("σ" also
+        matches "ς"; "i" and "s" are folded with the text)."""
+        return not any(
+            c.isupper() or (ord(c) in _EXTRA_CASES and c not in "is") for c in re.sub(r"\\.|\(\?P[<=]", "", source)
+        )
 
     def _target(self, text: str) -> tuple[re.Pattern[str], str]:
         low = _lowered_document(text)

@@ -104,6 +104,10 @@ def test_generic_penalty_counts_only_the_triggers_clause() -> None:
         ("The 22-year-old, a second-year student, crossed at night.", True),
         ("The pair had failed to turn up for their bouts.", True),
         ("Lao police arrested them on May 10.", True),
+        # Case-insensitive matching takes long s, dotless i and the dotted capital I for s and i.
+        ("Lao police arre\u017fted them on May 10.", True),
+        ("Border guards detaıned the group near the river.", True),
+        ("Border guards DETA\u0130NED THEM near the river.", True),
         ("The Joint Chiefs of Staff said the man was unarmed.", False),
         ("A North Korean soldier crossed the line.", False),
     ],

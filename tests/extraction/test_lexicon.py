@@ -27,7 +27,9 @@ def _sample_documents() -> list[str]:
     # and one of dates and counts written with other digits (Arabic-Indic, fullwidth), which `\\d` matches too.
     unusual_digits = (
         "On \u0663 May 2021 the \u0662nd group of \u0661\u0662 soldiers crossed; early May, 12 more; "
-        "on the 2nd, \uff11\uff12 fishermen and 3 of them swam. " * 6
+        "on the 2nd, \uff11\uff12 fishermen and 3 of them swam. "
+        # Case-insensitive ASCII letters also match long s and dotless i, which lower-casing leaves alone.
+        "The \u017foldiers defected; a defect\u0131on by sea, he cro\u017f\u017fed to China. " * 6
     )
     return [
         *(texts[i] + "\n\n" + texts[i + 1] for i in range(0, len(texts) - 1, 2)),
