@@ -308,8 +308,16 @@ class CasefoldPattern:
             by_key = index.by_key
             # The lists are disjoint (see `_word_openings`) and each sorted: one sort of their runs.
             merged: list[int] = []
-            for key in openings.keys & by_key.keys():
-                merged.extend(by_key[key])
+            keys = openings.keys
+            if len(keys) < len(by_key):
+                for key in keys:
+                    offsets = by_key.get(key)
+                    if offsets is not None:
+                        merged.extend(offsets)
+            else:  # more keys than the document has words: walk the document's
+                for key, offsets in by_key.items():
+                    if key in keys:
+                        merged.extend(offsets)
             if openings.firsts or openings.digits:
                 by_first = index.by_first()
                 for first in openings.firsts & by_first.keys():

@@ -21,6 +21,9 @@ _CHAR_MAP = str.maketrans(
         **dict.fromkeys("\u2028\u2029", "\n"),
     }
 )
+# The characters _CHAR_MAP replaces: found by one scan, since str.translate with a mapping looks up every
+# character of the text (some 120 us for 3 KB) while an article holds a few dozen of them.
+_MAPPED = re.compile("[" + re.escape("".join(chr(c) for c in _CHAR_MAP)) + "]")
 # Control characters, and lone surrogates left by a wrong decoding (they cannot even be written out as UTF-8).
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff]")
 # Markup left in a text field: tags and comments become spaces of the same length, so offsets still hold.
@@ -162,10 +165,14 @@ def _blank(match: re.Match[str]) -> str:
     return " " * (match.end() - match.start())
 
 
+def _mapped(match: re.Match[str]) -> str:
+    return str(_CHAR_MAP[ord(match.group(0))])
+
+
 def normalise(text: str) -> str:
     """Map typographic quotes, dashes, odd spaces, control characters and markup to plain characters, one for
     one, so that every offset into the result is an offset into `text`."""
-    clean = _CONTROL.sub(" ", text.translate(_CHAR_MAP))
+    clean = _CONTROL.sub(" ", _MAPPED.sub(_mapped, text))
     if "<" in clean or "&" in clean:
         clean = _MARKUP.sub(_blank, clean)
     return clean

@@ -129,3 +129,18 @@ def test_sentence_offsets_point_into_the_article() -> None:
     assert len(doc.text) == len(text)
     for s in doc.sentences:
         assert normalise(text[s.start : s.end]) == s.text
+
+
+@pytest.mark.parametrize(
+    ("char", "plain"),
+    [
+        *((c, "'") for c in "‘’‚‛′`´"),
+        *((c, '"') for c in "“”„‟″«»"),
+        *((c, "-") for c in "‐‑‒–—―−"),
+        *((c, " ") for c in "\u00a0\u2007\u2009\u200a\u202f\u2002\u2003\u200b\ufeff\t\r\f\v\u0085"),
+        *((c, "\n") for c in "\u2028\u2029"),
+        ("\x07", " "),  # a control character
+    ],
+)
+def test_normalise_maps_each_typographic_character(char: str, plain: str) -> None:
+    assert normalise(f"Six{char}soldiers{char}{char}fled") == f"Six{plain}soldiers{plain}{plain}fled"
