@@ -349,18 +349,20 @@ class CasefoldPattern:
         self._last = (text, low, candidates)
         return low, candidates
 
-    def _search_candidates(self, low: str, candidates: list[int], pos: int, endpos: int) -> re.Match[str] | None:
+    def _search_candidates(self, target: str, candidates: list[int], pos: int, endpos: int) -> re.Match[str] | None:
+        """The first match at a candidate offset: `target` is the lower-cased document (the text itself for a
+        case-sensitive WordPattern)."""
         match = self._fast.match
         for i in range(bisect_left(candidates, pos), len(candidates)):
             at = candidates[i]
             if at >= endpos:
                 return None
-            m = match(low, at, endpos)
+            m = match(target, at, endpos)
             if m is not None:
                 return m
         return None
 
-    def _iter_candidates(self, low: str, candidates: list[int], pos: int, endpos: int) -> Iterator[re.Match[str]]:
+    def _iter_candidates(self, target: str, candidates: list[int], pos: int, endpos: int) -> Iterator[re.Match[str]]:
         match = self._fast.match
         resume = pos  # matches do not overlap: the next one starts where the last ended, as with finditer
         for i in range(bisect_left(candidates, pos), len(candidates)):
@@ -369,7 +371,7 @@ class CasefoldPattern:
                 return
             if at < resume:
                 continue
-            m = match(low, at, endpos)
+            m = match(target, at, endpos)
             if m is not None:
                 yield m
                 resume = m.end()
@@ -452,35 +454,13 @@ class WordPattern(CasefoldPattern):
         candidates = self._document_candidates(text)
         if candidates is None:
             return self._fast.search(text, pos, endpos)
-        match = self._fast.match
-        for i in range(bisect_left(candidates, pos), len(candidates)):
-            at = candidates[i]
-            if at >= endpos:
-                return None
-            m = match(text, at, endpos)
-            if m is not None:
-                return m
-        return None
+        return self._search_candidates(text, candidates, pos, endpos)
 
     def finditer(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> Iterator[re.Match[str]]:
         candidates = self._document_candidates(text)
         if candidates is None:
             return self._fast.finditer(text, pos, endpos)
-        return self._iter_from(text, candidates, pos, endpos)
-
-    def _iter_from(self, text: str, candidates: list[int], pos: int, endpos: int) -> Iterator[re.Match[str]]:
-        match = self._fast.match
-        resume = pos
-        for i in range(bisect_left(candidates, pos), len(candidates)):
-            at = candidates[i]
-            if at >= endpos:
-                return
-            if at < resume:
-                continue
-            m = match(text, at, endpos)
-            if m is not None:
-                yield m
-                resume = m.end()
+        return self._iter_candidates(text, candidates, pos, endpos)
 
     def finditer_slice(self, text: str, start: int, end: int) -> Iterator[re.Match[str]]:
         """What `finditer(text[start:end])` gives: offsets are from `start` (a slice's `\\b` and look-behinds see

@@ -69,6 +69,12 @@ def _all_patterns() -> list[CasefoldPattern]:
 
 
 PATTERNS = _all_patterns()
+# Case-sensitive patterns served by the word index.
+WORD_PATTERNS = [
+    *(pattern for _rule, pattern in lex.lexicon().destination_patterns),
+    attrs._TO_THE_SIDE,
+    attrs._TITLED_NAME,
+]
 
 
 def test_most_lexicon_patterns_are_indexed() -> None:
@@ -76,14 +82,18 @@ def test_most_lexicon_patterns_are_indexed() -> None:
     assert sum(p.indexed for p in PATTERNS) >= len(PATTERNS) // 2
 
 
-@pytest.mark.parametrize("pattern", PATTERNS, ids=lambda p: p.pattern[:40])
+def _spans(text: str, rng: random.Random) -> list[tuple[int, int]]:
+    """The whole text and random spans of it (starting and ending anywhere, mid-word included)."""
+    return [(0, len(text))] + [(a, b) for a, b in (sorted(rng.sample(range(len(text) + 1), 2)) for _ in range(16))]
+
+
+@pytest.mark.parametrize("pattern", [*PATTERNS, *WORD_PATTERNS], ids=lambda p: p.pattern[:40])
 def test_indexed_search_finds_what_the_plain_pattern_finds(pattern: CasefoldPattern) -> None:
-    plain = re.compile(pattern.pattern, re.IGNORECASE)
+    plain = re.compile(pattern.pattern, 0 if isinstance(pattern, WordPattern) else re.IGNORECASE)
     rng = random.Random(pattern.pattern)
     lex.clear_caches()
     for text in DOCUMENTS:
-        spans = [(0, len(text))] + [tuple(sorted(rng.sample(range(len(text) + 1), 2))) for _ in range(12)]
-        for start, end in spans:
+        for start, end in _spans(text, rng):
             expected = [m.span() for m in plain.finditer(text, start, end)]
             assert [m.span() for m in pattern.finditer(text, start, end)] == expected
             first = pattern.search(text, start, end)
@@ -182,29 +192,8 @@ def test_whole_document_tokens_match_span_tokens(text: str) -> None:
     assert all(not form.endswith("'s") for _s, _e, form in whole)
 
 
-WORD_PATTERNS = [
-    *(pattern for _rule, pattern in lex.lexicon().destination_patterns),
-    attrs._TO_THE_SIDE,
-    attrs._TITLED_NAME,
-]
-
-
 def test_word_patterns_are_indexed() -> None:
     assert all(pattern.indexed for pattern in WORD_PATTERNS)
-
-
-@pytest.mark.parametrize("pattern", WORD_PATTERNS, ids=lambda p: p.pattern[:40])
-def test_word_search_finds_what_the_plain_pattern_finds(pattern: WordPattern) -> None:
-    plain = re.compile(pattern.pattern)
-    rng = random.Random(pattern.pattern)
-    lex.clear_caches()
-    for text in DOCUMENTS:
-        spans = [(0, len(text))] + [tuple(sorted(rng.sample(range(len(text) + 1), 2))) for _ in range(20)]
-        for start, end in spans:
-            expected = [m.span() for m in plain.finditer(text, start, end)]
-            assert [m.span() for m in pattern.finditer(text, start, end)] == expected
-            first = pattern.search(text, start, end)
-            assert (first.span() if first else None) == (expected[0] if expected else None)
 
 
 @pytest.mark.parametrize("pattern", WORD_PATTERNS, ids=lambda p: p.pattern[:40])
@@ -213,9 +202,8 @@ def test_slice_search_finds_what_scanning_the_slice_finds(pattern: WordPattern) 
     rng = random.Random(pattern.pattern)
     lex.clear_caches()
     for text in DOCUMENTS:
-        # Random spans start anywhere, mid-word included, where the slice opens a word the text does not.
-        spans = [(0, len(text))] + [tuple(sorted(rng.sample(range(len(text) + 1), 2))) for _ in range(20)]
-        for start, end in spans:
+        # A span starting mid-word is a slice whose first word the text does not have.
+        for start, end in _spans(text, rng):
             expected = [m.span() for m in plain.finditer(text[start:end])]
             assert [m.span() for m in pattern.finditer_slice(text, start, end)] == expected
 
