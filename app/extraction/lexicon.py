@@ -419,25 +419,27 @@ class CasefoldPattern:
 
 
 class WordPattern(CasefoldPattern):
-    """A case-sensitive pattern tried, in a document, only where the document's word index (of its lower-cased
-    form, shared with the case-insensitive patterns) has a word one of its literal openings can start: the same
-    matches as the plain pattern, searched from `pos` (`finditer`, `search`) or in a slice as a string of its own
+    """A pattern run as it is on the text (case-sensitive, or case-insensitive where case folding cannot serve, as
+    with an inline `(?-i:[A-Z])`), tried in a document only where the document's word index (of its lower-cased
+    form, shared with the case-folded patterns) has a word one of its literal openings can start: the same matches as
+    the plain pattern, searched from `pos` (`finditer`, `search`) or in a slice as a string of its own
     (`finditer_slice`)."""
 
     __slots__ = ()
 
     def __init__(self, source: str, flags: int = 0) -> None:
-        if flags & re.IGNORECASE:
-            raise ValueError("WordPattern is case-sensitive; compile_ci makes case-insensitive patterns")
         self.pattern = source
         self._fast = self._slow = re.compile(source, flags)
         self._gate = None
         openings = _word_openings(source)
         if openings is not None:
-            # A literal can match only where its lower-cased form starts a word of the lower-cased text.
+            # A literal can match only where its lower-cased form starts a word of the lower-cased text; with
+            # IGNORECASE too, unless it holds a letter that also matches others (see `safe`).
             firsts = frozenset(first.lower() for first in openings.firsts)
             keys = frozenset(key.lower() for key in openings.keys if key[0].lower() not in firsts)
             openings = _Openings(keys, firsts, openings.digits)
+            if flags & re.IGNORECASE and not all(self.safe(opening) for opening in keys | firsts):
+                openings = None
         self._openings = openings
         self._candidates = {}
         self._last = (None, "", [])
@@ -533,7 +535,8 @@ def compile_ci(source: str, flags: int = 0) -> re.Pattern[str]:
     search, match and finditer)."""
     if CasefoldPattern.safe(source):
         return CasefoldPattern(source, flags)  # type: ignore[return-value]
-    return re.compile(source, flags | re.IGNORECASE)
+    word = WordPattern(source, flags | re.IGNORECASE)
+    return word if word.indexed else re.compile(source, flags | re.IGNORECASE)  # type: ignore[return-value]
 
 
 def _compile(pattern: str) -> re.Pattern[str]:
