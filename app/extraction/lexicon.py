@@ -258,11 +258,14 @@ def _word_openings(source: str) -> _Openings | None:
 
 
 def _lowered_document(text: str) -> str | None:
-    """`lowered(text)` through the one-entry memo (short texts are lowered without the cache)."""
+    """`lowered(text)` through the one-entry memo. Texts shorter than a document (a sentence, the words before a
+    match) are lowered on the spot: through the cache they would push out the documents it is there for."""
     last_text, last_low = _LAST_LOWERED[0]
-    if text is last_text:  # the same string object as the previous call: most calls, on the document's text
+    if text is last_text:  # the same string object as the previous call on a document: most calls
         return last_low
-    low = lowered(text) if len(text) > 32 else _folded(text)
+    if len(text) < _DOCUMENT_CHARS:
+        return _folded(text)  # and the memo keeps the document
+    low = lowered(text)
     _LAST_LOWERED[0] = (text, low)
     return low
 
