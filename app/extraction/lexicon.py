@@ -157,6 +157,8 @@ class _Openings:
 
 # In a set of openings, stands for "any decimal digit" (`\d`, `[0-9]`): no literal holds NUL.
 _ANY_DIGIT = "\x00"
+# After a literal in a set of openings: the word ends there (no literal holds this control character either).
+_WORD_END = "\x01"
 _DIGIT_CHARS = frozenset("0123456789")
 
 
@@ -173,10 +175,30 @@ def _digits_only(av: Any) -> bool:
     return bool(av)
 
 
-def _prefixes(items: list[Any], *, extended: bool = False) -> set[str] | None:
+def _ends_word(item: Any) -> bool:
+    """Whether the parsed item, right after a word character, means the word ends there (`\\b`, `\\s+`, `,`)."""
+    op, av = item
+    if op is _C.AT:
+        return av is _C.AT_BOUNDARY
+    if op is _C.LITERAL:
+        return _WORD_RUN.match(chr(av)) is None
+    if op is _C.IN:
+        return bool(av) and all(
+            (kind is _C.CATEGORY and value in (_C.CATEGORY_SPACE, _C.CATEGORY_NOT_WORD))
+            or (kind is _C.LITERAL and _WORD_RUN.match(chr(value)) is None)
+            for kind, value in av
+        )
+    if op in (_C.MAX_REPEAT, _C.MIN_REPEAT):
+        body = list(av[2])
+        return av[0] >= 1 and bool(body) and _ends_word(body[0])
+    return False
+
+
+def _prefixes(items: list[Any], *, extended: bool = False, follow: tuple[Any, ...] = ()) -> set[str] | None:
     """Literal strings one of which every match of the parsed pattern `items` starts with, or None if unknown.
     `extended` (for the word index) also looks through optional parts (`(?:early\\s+)?may` opens with "early" or
-    "may") and digit classes (`_ANY_DIGIT`)."""
+    "may") and digit classes (`_ANY_DIGIT`), and marks a short literal after which the word ends (`\\b(?:a|an)\\s+`:
+    the whole word "a" or "an") with `_WORD_END`; `follow` is what comes after `items` in the enclosing pattern."""
     i = 0
     while i < len(items) and items[i][0] in (_C.AT, _C.ASSERT, _C.ASSERT_NOT):
         i += 1
@@ -189,29 +211,34 @@ def _prefixes(items: list[Any], *, extended: bool = False) -> set[str] | None:
             literal += chr(items[i][1])
             i += 1
         if i < len(items) and len(literal) < _KEY_CHARS:
-            rest = _prefixes(items[i:], extended=extended)
+            rest = _prefixes(items[i:], extended=extended, follow=follow)
             if rest:
                 return {literal + r for r in rest}
+        after = items[i] if i < len(items) else (follow[0] if follow else None)
+        if extended and len(literal) < _KEY_CHARS and after is not None and _ends_word(after):
+            return {literal + _WORD_END}
         return {literal}
     if op is _C.IN:
         return {_ANY_DIGIT} if extended and _digits_only(av) else None
+    inner_follow = (*items[i + 1 :], *follow) if extended else ()
     if op is _C.SUBPATTERN:
-        return _prefixes(list(av[3]), extended=extended)
+        return _prefixes(list(av[3]), extended=extended, follow=inner_follow)
     if op is _C.BRANCH:
         out: set[str] = set()
         for branch in av[1]:
-            found = _prefixes(list(branch), extended=extended)
+            found = _prefixes(list(branch), extended=extended, follow=inner_follow)
             if not found:
                 return None
             out |= found
         return out
     if op in (_C.MAX_REPEAT, _C.MIN_REPEAT):
-        body = _prefixes(list(av[2]), extended=extended)
+        # A body that may repeat can be followed by itself: only a body taken at most once has a known sequel.
+        body = _prefixes(list(av[2]), extended=extended, follow=inner_follow if av[1] == 1 else ())
         if av[0] >= 1 or body is None:
             return body
         if not extended:
             return None
-        rest = _prefixes(items[i + 1 :], extended=True)  # the optional part left out
+        rest = _prefixes(items[i + 1 :], extended=True, follow=follow)  # the optional part left out
         return None if rest is None else body | rest
     return None
 
@@ -247,10 +274,13 @@ def _word_openings(source: str) -> _Openings | None:
         lead = _WORD_RUN.match(literal)
         if lead is None:
             return None
-        if lead.end() >= _KEY_CHARS:
-            keys.add(literal[:_KEY_CHARS])
+        word = lead.group(0)
+        if len(word) >= _KEY_CHARS:
+            keys.add(word[:_KEY_CHARS])
+        elif lead.end() < len(literal) and literal[lead.end()] != _ANY_DIGIT:
+            keys.add(word)  # the whole of a short word ("a", "an", "lt" of "lt."): the index keys it as itself
         else:
-            firsts.add(literal[0])
+            firsts.add(word[0])
     # A word a first character (or any digit) already admits needs no key of its own: the candidate lists of the
     # keys and the first characters then never share an offset.
     keys = {key for key in keys if key[0] not in firsts and not (digits and key[0].isdecimal())}

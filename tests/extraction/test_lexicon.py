@@ -153,7 +153,13 @@ def test_index_serves_only_word_led_patterns(source: str, indexed: bool) -> None
         (r"\b(?P<n>\d{1,3}|two|seventeen)\s+men", {"two", "sev"}, set(), True),  # `\d`: any word opening with a digit
         (r"\b(?P<day>[0-3]?\d)(?:st|nd)?\s+may", set(), set(), True),
         (r"\b(?:(?:early|late)\s+)?(?:may|june?)\b", {"ear", "lat", "may", "jun"}, set(), False),  # optional opening
-        (r"\b(?:on\s+)?the\s+(?P<day>\d+)", {"the"}, {"o"}, False),
+        (r"\b(?:on\s+)?the\s+(?P<day>\d+)", {"the", "on"}, set(), False),  # "on" then a space: the word "on"
+        (r"\b(?:a|an|the)\s+boat", {"a", "an", "the"}, set(), False),  # short words as themselves
+        (r"\b(?:to|into)\b", {"to", "int"}, set(), False),
+        (r"\bu\.s\.", {"u"}, set(), False),  # the word is "u": a dot follows
+        (r"\ba\d", set(), {"a"}, False),  # a digit goes on with the word
+        (r"\bin\w*ly", set(), {"i"}, False),  # the word may go on: "inwardly"
+        (r"\b(?:to|at)+\b", set(), {"t", "a"}, False),  # "toat": a repeated part may follow itself
     ],
 )
 def test_word_openings(source: str, keys: set[str], firsts: set[str], digits: bool) -> None:
