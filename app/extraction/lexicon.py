@@ -194,6 +194,18 @@ def _ends_word(item: Any) -> bool:
     return False
 
 
+def _ends_word_in(sequence: tuple[Any, ...]) -> bool:
+    """Whether the parsed items, right after a word character, mean the word ends there, an optional part (taken
+    or left out) included. At the pattern's end the text's word may go on."""
+    if not sequence:
+        return False
+    op, av = sequence[0]
+    if op in (_C.MAX_REPEAT, _C.MIN_REPEAT) and av[0] == 0:
+        body = list(av[2])
+        return bool(body) and _ends_word(body[0]) and _ends_word_in(sequence[1:])
+    return _ends_word(sequence[0])
+
+
 def _prefixes(items: list[Any], *, extended: bool = False, follow: tuple[Any, ...] = ()) -> set[str] | None:
     """Literal strings one of which every match of the parsed pattern `items` starts with, or None if unknown.
     `extended` (for the word index) also looks through optional parts (`(?:early\\s+)?may` opens with "early" or
@@ -214,8 +226,7 @@ def _prefixes(items: list[Any], *, extended: bool = False, follow: tuple[Any, ..
             rest = _prefixes(items[i:], extended=extended, follow=follow)
             if rest:
                 return {literal + r for r in rest}
-        after = items[i] if i < len(items) else (follow[0] if follow else None)
-        if extended and len(literal) < _KEY_CHARS and after is not None and _ends_word(after):
+        if extended and len(literal) < _KEY_CHARS and _ends_word_in((*items[i:], *follow)):
             return {literal + _WORD_END}
         return {literal}
     if op is _C.IN:

@@ -159,6 +159,8 @@ def test_index_serves_only_word_led_patterns(source: str, indexed: bool) -> None
         (r"\bu\.s\.", {"u"}, set(), False),  # the word is "u": a dot follows
         (r"\ba\d", set(), {"a"}, False),  # a digit goes on with the word
         (r"\bin\w*ly", set(), {"i"}, False),  # the word may go on: "inwardly"
+        (r"\b(?:in|at)(?:\s+the)?\s+x", {"in", "at"}, set(), False),  # a space follows, the optional part or not
+        (r"\ba(?:\s+b)?", set(), {"a"}, False),  # the pattern may end after "a", and the text's word go on
         (r"\b(?:to|at)+\b", set(), {"t", "a"}, False),  # "toat": a repeated part may follow itself
     ],
 )
