@@ -757,6 +757,13 @@ _TOKEN = re.compile(r"[^\W_](?:[\w'.-]*[^\W_])?")
 _POSSESSIVE_FORMS = frozenset({"'s", "'S"})
 
 
+def _form(token: str) -> str:
+    """A token as names are looked up: lower case, folded as documents are (`lowered`), so "Diyarbakır" in a
+    document and in the gazetteer give the same key."""
+    folded = _folded(token)
+    return folded if folded is not None else token.lower()
+
+
 def _tokens(text: str, start: int, end: int) -> list[tuple[int, int, str]]:
     """(start, end, lower-cased form) of each token; a possessive "'s" is not part of the name (Eritrea's)."""
     if end - start > 64:
@@ -806,7 +813,7 @@ def _scan_tokens(text: str, start: int, end: int) -> list[tuple[int, int, str]]:
         s, e = m.span()
         if e - s > 2 and text[e - 2 : e] in _POSSESSIVE_FORMS:
             e -= 2
-        append((s, e, low[s:e] if low is not None else text[s:e].lower()))
+        append((s, e, low[s:e] if low is not None else _form(text[s:e])))
     return out
 
 

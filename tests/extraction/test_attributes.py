@@ -118,6 +118,15 @@ def test_gazetteer_finds_possessives_and_longest_names() -> None:
     assert hits == [("Eritrea", "place"), ("Duman River", "crossing"), ("North Hamgyong Province", "place")]
 
 
+@pytest.mark.parametrize("repeat", [1, 12])  # a phrase, and a document (tokenised whole)
+@pytest.mark.parametrize("city", ["Diyarbakır", "Şanlıurfa", "Elazığ"])
+def test_gazetteer_finds_names_with_dotless_i(city: str, repeat: int) -> None:
+    # Documents are lower-cased with dotless i folded to i (as case-insensitive matching takes it); names are too.
+    text = f"The two men travelled on to {city} before they crossed. " * repeat
+    hits = [h.text for h in gazetteer().find(text, 0, len(text))]
+    assert hits == [city] * repeat
+
+
 @pytest.mark.parametrize(
     ("text", "origin"),
     [
