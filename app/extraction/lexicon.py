@@ -711,26 +711,26 @@ class Gazetteer:
         return self.scan(text, start, end)
 
     def scan(self, text: str, start: int, end: int) -> list[GazetteerHit]:
-        tokens = _tokens(text, start, end)
+        starts, ends, forms = _tokens(text, start, end)
         hits: list[GazetteerHit] = []
         first_tokens = self.first_tokens
         names = self._names
         prefixes = self._prefixes
-        n_tokens = len(tokens)
+        n_tokens = len(forms)
         resume = 0  # the token after the last name found: names do not overlap
         # Most tokens begin no name; a set look-up per token in one comprehension finds those that might.
-        for i in [i for i, token in enumerate(tokens) if token[2] in first_tokens]:
+        for i in [i for i, form in enumerate(forms) if form in first_tokens]:
             if i < resume:
                 continue
-            longest = first_tokens[tokens[i][2]]
+            longest = first_tokens[forms[i]]
             # Names are capitalised; only multi-word border features are also written in lower case
             # ("the sea border", "the demilitarized zone").
-            capitalised = text[tokens[i][0]].isupper()
+            capitalised = text[starts[i]].isupper()
             # keys[n - 1]: the first n tokens joined, for each n up to the longest that still begins some name.
-            key = tokens[i][2]
+            key = forms[i]
             keys = [key]
             for k in range(i + 1, i + min(longest, n_tokens - i)):
-                key = key + " " + tokens[k][2]
+                key = key + " " + forms[k]
                 keys.append(key)
                 if key not in prefixes:
                     break
@@ -739,7 +739,7 @@ class Gazetteer:
                     continue
                 found = names.get(keys[n - 1])
                 if found is not None and (capitalised or found[0] == "crossing"):
-                    s, e = tokens[i][0], tokens[i + n - 1][1]
+                    s, e = starts[i], ends[i + n - 1]
                     hits.append(GazetteerHit(s, e, text[s:e], found[0], found[1]))
                     resume = i + n
                     break
@@ -755,6 +755,8 @@ class Gazetteer:
 # Letters of any script, digits, and inner apostrophes, dots and hyphens (Ji'an, U.S., Hyesan-si).
 _TOKEN = re.compile(r"[^\W_](?:[\w'.-]*[^\W_])?")
 _POSSESSIVE_FORMS = frozenset({"'s", "'S"})
+# A text's tokens as three lists: starts, ends, lower-cased forms (one tuple per token would cost more to make).
+_Tokens = tuple[list[int], list[int], list[str]]
 
 
 def _form(token: str) -> str:
@@ -764,17 +766,17 @@ def _form(token: str) -> str:
     return folded if folded is not None else token.lower()
 
 
-def _tokens(text: str, start: int, end: int) -> list[tuple[int, int, str]]:
-    """(start, end, lower-cased form) of each token; a possessive "'s" is not part of the name (Eritrea's)."""
+def _tokens(text: str, start: int, end: int) -> _Tokens:
+    """The tokens of text[start:end]; a possessive "'s" is not part of the name (Eritrea's)."""
     if end - start > 64:
         # Spans of one document are looked up many times: tokenise the document once and slice.
-        starts, tokens = _document_tokens(text)
+        starts, ends, forms = _document_tokens(text)
         i = bisect_left(starts, start)
         j = bisect_left(starts, end, lo=i)
-        while j > i and tokens[j - 1][1] > end:
+        while j > i and ends[j - 1] > end:
             j -= 1
-        if (i == 0 or tokens[i - 1][1] <= start) and (j == len(tokens) or tokens[j][0] >= end):
-            return tokens[i:j]
+        if (i == 0 or ends[i - 1] <= start) and (j == len(starts) or starts[j] >= end):
+            return starts[i:j], ends[i:j], forms[i:j]
     return _scan_tokens(text, start, end)
 
 
@@ -785,36 +787,47 @@ def _document_hits(gaz: Gazetteer, text: str) -> tuple[list[int], list[Gazetteer
 
 
 @lru_cache(maxsize=8)
-def _document_tokens(text: str) -> tuple[list[int], list[tuple[int, int, str]]]:
-    tokens = _scan_tokens(text, 0, len(text))
-    return [t[0] for t in tokens], tokens
+def _document_tokens(text: str) -> _Tokens:
+    return _scan_tokens(text, 0, len(text))
 
 
 _TOKEN_SPLIT = re.compile(f"({_TOKEN.pattern})")
 
 
-def _scan_tokens(text: str, start: int, end: int) -> list[tuple[int, int, str]]:
+def _scan_tokens(text: str, start: int, end: int) -> _Tokens:
+    """(starts, ends, lower-cased forms) of the tokens of text[start:end], as three lists."""
     low = lowered(text) if end - start > 64 else None
     if low is not None and start == 0 and end == len(text):
-        # A whole document: the split finds every token and the summed lengths their offsets, in C.
-        parts = _TOKEN_SPLIT.split(text)
+        # A whole document: the split finds every token and the summed lengths their offsets, in C. Splitting the
+        # lower-cased text gives the same tokens (lower-casing never makes a word character of another kind, as a
+        # test checks over all of Unicode), already in their looked-up form; no tuple per token.
+        parts = _TOKEN_SPLIT.split(low)
         offsets = list(accumulate(map(len, parts), initial=0))
         starts = offsets[1 : len(parts) : 2]
         ends = offsets[2 : len(parts) : 2]
-        tokens = [(s, e, low[s:e]) for s, e in zip(starts, ends, strict=True)]
-        if "'s" in low:
-            for i, (s, e, form) in enumerate(tokens):
-                if e - s > 2 and text[e - 2 : e] in _POSSESSIVE_FORMS:
-                    tokens[i] = (s, e - 2, form[:-2])
-        return tokens
-    out: list[tuple[int, int, str]] = []
-    append = out.append
+        forms = parts[1::2]
+        at = low.find("'s")
+        while at >= 0:
+            i = bisect_left(ends, at + 2)
+            if (
+                i < len(ends)
+                and ends[i] == at + 2
+                and ends[i] - starts[i] > 2
+                and text[at : at + 2] in _POSSESSIVE_FORMS
+            ):
+                ends[i] -= 2
+                forms[i] = forms[i][:-2]
+            at = low.find("'s", at + 1)
+        return starts, ends, forms
+    starts, ends, forms = [], [], []
     for m in _TOKEN.finditer(text, start, end):
         s, e = m.span()
         if e - s > 2 and text[e - 2 : e] in _POSSESSIVE_FORMS:
             e -= 2
-        append((s, e, low[s:e] if low is not None else _form(text[s:e])))
-    return out
+        starts.append(s)
+        ends.append(e)
+        forms.append(low[s:e] if low is not None else _form(text[s:e]))
+    return starts, ends, forms
 
 
 @dataclass(frozen=True, slots=True)
@@ -829,7 +842,7 @@ class GazetteerHit:
 def _key(name: str) -> str:
     """Names and text are compared as lower-cased tokens joined by single spaces."""
     clean = name.replace("’", "'")
-    return " ".join(t[2] for t in _tokens(clean, 0, len(clean)))
+    return " ".join(_tokens(clean, 0, len(clean))[2])
 
 
 def _country_names() -> tuple[dict[str, str], dict[str, str]]:
