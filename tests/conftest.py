@@ -20,6 +20,22 @@ from app.core.db import dispose_engines, engine_for_url
 from app.main import create_app
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL")
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """A mypyc build without HATCH_BUILD_CLEAN_HOOKS_AFTER=1 leaves compiled modules beside the sources, and Python
+    imports those first: the tests would run code that edits no longer change. Set TEST_COMPILED=1 to test such a
+    build on purpose."""
+    from app import extraction
+
+    if extraction.COMPILED and not os.environ.get("TEST_COMPILED"):
+        pytest.exit(
+            f"compiled extraction modules shadow the sources ({Path(extraction.pipeline.__file__).parent}); "
+            "delete the *.so files there, or set TEST_COMPILED=1 to test them",
+            returncode=4,
+        )
+
+
 BACKENDS = [
     pytest.param("sqlite", id="sqlite"),
     pytest.param(

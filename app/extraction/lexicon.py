@@ -364,7 +364,7 @@ class CasefoldPattern:
                         merged.extend(offsets)
             if openings.firsts or openings.digits:
                 by_first = index.by_first()
-                for first in openings.firsts & by_first.keys():
+                for first in openings.firsts.intersection(by_first):
                     merged.extend(by_first[first])
                 if openings.digits:  # `\d` is any Unicode decimal digit, as `str.isdecimal` is
                     for first, offsets in by_first.items():

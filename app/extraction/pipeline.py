@@ -19,7 +19,7 @@ from app.extraction.types import ArticleInput, DateWindow, Document, ExtractedIn
 # input (megabytes of one run-on "sentence") can cost. Every stage is linear in the text, so the cap is generous.
 MAX_TEXT_CHARS = 500_000
 
-_SURROGATE = re.compile("[\ud800-\udfff]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")  # escapes for re: mypyc refuses surrogates in literals
 
 STAGES = ("prefilter", "prepare", "dates", "detect", "group", "assemble")
 

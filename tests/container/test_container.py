@@ -10,6 +10,7 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -89,6 +90,29 @@ def healthy(name: str, timeout: float = 60) -> bool:
 def image() -> str:
     docker("build", "-t", IMAGE, str(ROOT), timeout=1200)
     return IMAGE
+
+
+def test_image_runs_the_compiled_extractor_with_the_same_results(image: str) -> None:
+    """The image's extraction stages are mypyc-compiled, and they extract exactly what the sources do."""
+    compiled = docker(
+        "run", "--rm", "--entrypoint", "python", image, "-c", "import app.extraction as e; print(e.COMPILED)"
+    )
+    assert compiled.stdout.strip() == "True", compiled.stdout + compiled.stderr
+    corpus = ROOT / "tests" / "extraction" / "corpus"
+    files = sorted(path.name for path in corpus.glob("*.json"))
+    ours = subprocess.run(
+        [sys.executable, "-m", "app", "extract", "--format", "jsonl", *files],
+        cwd=corpus,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+    )
+    theirs = docker(
+        "run", "--rm", "-v", f"{corpus}:/corpus:ro", "-w", "/corpus", image, "extract", "--format", "jsonl", *files
+    )
+    assert len(ours.stdout.splitlines()) == len(files)
+    assert theirs.stdout == ours.stdout
 
 
 @pytest.fixture
