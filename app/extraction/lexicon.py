@@ -550,7 +550,10 @@ class PatternGroup:
     def __init__(self, patterns: Sequence[re.Pattern[str]]) -> None:
         # compile_ci types its CasefoldPatterns as re.Pattern (same interface); look at them as objects to tell.
         found: list[object] = list(patterns)
-        self._indexed = [p for p in found if isinstance(p, CasefoldPattern) and p.indexed]
+        # A WordPattern's index is of the lower-cased text, but it runs on the text: the merge below does not hold.
+        self._indexed = [
+            p for p in found if isinstance(p, CasefoldPattern) and not isinstance(p, WordPattern) and p.indexed
+        ]
         self._indexed_ids = frozenset(id(p) for p in self._indexed)  # the group holds them, so ids stay theirs
         self._merged: dict[str, list[int]] = {}  # lower-cased document -> merged candidate offsets
 

@@ -116,6 +116,18 @@ def test_group_never_rules_out_a_span_where_a_member_matches() -> None:
     assert checked > 0
 
 
+def test_group_leaves_word_patterns_to_run_on_their_own() -> None:
+    """A WordPattern runs on the text, not its lower-cased form: a group must not rule out its spans."""
+    titled = WordPattern(r"\b(?:Mr|Ms)\.?\s+[A-Z][a-z]+")
+    group = PatternGroup([titled])  # type: ignore[list-item]
+    text = DOCUMENTS[0] + " Later Mr. Kim crossed too."
+    start = len(text) - 21
+    lex.clear_caches()
+    assert titled.search(text, start, len(text)) is not None
+    assert not group.is_indexed(titled)  # type: ignore[arg-type]
+    assert group.may_match(text, start, len(text))
+
+
 @pytest.mark.parametrize(
     ("source", "gate"),
     [
