@@ -11,9 +11,9 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import date, timedelta
-from functools import lru_cache
+from functools import lru_cache, partial
 
-from app.extraction.lexicon import compile_ci
+from app.extraction.lexicon import compile_ci, finditer_spans
 from app.extraction.types import DateWindow
 
 MONTHS = {
@@ -434,23 +434,54 @@ def _plausible(rule: str, m: re.Match[str], text: str) -> bool:
 
 def find_dates(text: str, start: int, end: int, ref: date | None, previous: DateWindow | None) -> list[DateMention]:
     """Every date expression in text[start:end], in order, resolved where possible."""
-    claimed_starts: list[int] = []  # sorted, with the ends alongside: overlap checks by bisection stay cheap
-    claimed_ends: list[int] = []
-    found: list[tuple[int, int, str, re.Match[str]]] = []
-    low = text[start:end].lower()
-    digit = _DIGIT.search(low) is not None
+    return find_dates_in_spans(text, [(start, end)], ref, previous)[0]
+
+
+def find_dates_in_spans(
+    text: str, spans: list[tuple[int, int]], ref: date | None, previous: DateWindow | None
+) -> list[list[DateMention]]:
+    """`find_dates` for each of the sorted, disjoint spans (the sentences) in turn, each date anaphora ("the next
+    day") resolved against the last event date before it, in its span or an earlier one."""
+    # Per span: claimed starts, sorted, with the ends alongside (overlap checks by bisection stay cheap), and finds.
+    claimed: list[tuple[list[int], list[int]]] = [([], []) for _ in spans]
+    found: list[list[tuple[int, int, str, re.Match[str]]]] = [[] for _ in spans]
+    lows: dict[int, tuple[str, bool]] = {}
+
+    def holds_one(needs: tuple[str, ...], i: int) -> bool:
+        """Whether span i holds one of the words a rule needs (its lower-cased text is made once, when asked)."""
+        low_digit = lows.get(i)
+        if low_digit is None:
+            low = text[spans[i][0] : spans[i][1]].lower()
+            low_digit = lows[i] = (low, _DIGIT.search(low) is not None)
+        low, digit = low_digit
+        return ("0" in needs and digit) or any(w in low for w in needs if w != "0")
+
     for rule, pattern, needs in _document_rules(text):
-        if needs is not None and not (("0" in needs and digit) or any(w in low for w in needs if w != "0")):
-            continue  # none of the words this rule needs is in the sentence
-        for m in pattern.finditer(text, start, end):
+        gate = None if needs is None else partial(holds_one, needs)
+        for i, m in finditer_spans(pattern, text, spans, gate):
             s, e = m.span()
-            i = bisect_right(claimed_starts, s)
-            overlaps = (i > 0 and claimed_ends[i - 1] > s) or (i < len(claimed_starts) and claimed_starts[i] < e)
+            claimed_starts, claimed_ends = claimed[i]
+            j = bisect_right(claimed_starts, s)
+            overlaps = (j > 0 and claimed_ends[j - 1] > s) or (j < len(claimed_starts) and claimed_starts[j] < e)
             if overlaps or not _plausible(rule, m, text):
                 continue
-            claimed_starts.insert(i, s)
-            claimed_ends.insert(i, e)
-            found.append((s, e, rule, m))
+            claimed_starts.insert(j, s)
+            claimed_ends.insert(j, e)
+            found[i].append((s, e, rule, m))
+    out: list[list[DateMention]] = []
+    for span_found in found:
+        mentions = _resolved(text, span_found, ref, previous)
+        for d in mentions:
+            if d.window is not None and not d.reporting:
+                previous = d.window
+        out.append(mentions)
+    return out
+
+
+def _resolved(
+    text: str, found: list[tuple[int, int, str, re.Match[str]]], ref: date | None, previous: DateWindow | None
+) -> list[DateMention]:
+    """One span's finds, in text order, as date mentions resolved against `ref` and the last event date."""
     out: list[DateMention] = []
     for s, e, rule, m in sorted(found, key=lambda f: f[0]):
         try:

@@ -7,8 +7,8 @@ import re
 import re._constants as _C
 import re._parser as _parser
 import sys
-from bisect import bisect_left
-from collections.abc import Iterator, Sequence
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from importlib import resources
@@ -92,6 +92,7 @@ class _WordIndex:
     """Where the words of one lower-cased document start, by their first characters."""
 
     by_key: dict[str, list[int]]  # first `_KEY_CHARS` characters (the whole word if shorter) -> sorted offsets
+    keys: frozenset[str]  # by_key's keys: a pattern's openings meet them in one set intersection, in C
     _by_first: dict[str, list[int]] | None = None
 
     def by_first(self) -> dict[str, list[int]]:
@@ -126,7 +127,7 @@ def _word_index(low: str) -> _WordIndex:
                 found.append(at)
         if len(_WORD_INDEXES) >= _MEMO_DOCUMENTS:
             _WORD_INDEXES.clear()
-        index = _WORD_INDEXES[low] = _WordIndex(by_key)
+        index = _WORD_INDEXES[low] = _WordIndex(by_key, frozenset(by_key))
     return index
 
 
@@ -352,16 +353,8 @@ class CasefoldPattern:
             by_key = index.by_key
             # The lists are disjoint (see `_word_openings`) and each sorted: one sort of their runs.
             merged: list[int] = []
-            keys = openings.keys
-            if len(keys) < len(by_key):
-                for key in keys:
-                    offsets = by_key.get(key)
-                    if offsets is not None:
-                        merged.extend(offsets)
-            else:  # more keys than the document has words: walk the document's
-                for key, offsets in by_key.items():
-                    if key in keys:
-                        merged.extend(offsets)
+            for key in openings.keys & index.keys:  # the smaller set is walked: a few hundred keys at most
+                merged.extend(by_key[key])
             if openings.firsts or openings.digits:
                 by_first = index.by_first()
                 for first in openings.firsts.intersection(by_first):
@@ -419,6 +412,10 @@ class CasefoldPattern:
             if m is not None:
                 yield m
                 resume = m.end()
+
+    def _spans_target(self, text: str) -> tuple[str, list[int]] | None:
+        """(string the pattern runs on, candidate offsets) when the word index serves `finditer_spans`, else None."""
+        return self._indexed(text)
 
     def _closed(self, pattern: re.Pattern[str], target: str, pos: int, endpos: int) -> bool:
         """True when no literal opening of the pattern occurs in target[pos:endpos]: no match is possible."""
@@ -490,6 +487,10 @@ class WordPattern(CasefoldPattern):
 
     def _target(self, text: str) -> tuple[re.Pattern[str], str]:
         return self._fast, text
+
+    def _spans_target(self, text: str) -> tuple[str, list[int]] | None:
+        candidates = self._document_candidates(text)
+        return None if candidates is None else (text, candidates)
 
     def _document_candidates(self, text: str) -> list[int] | None:
         """Where a match can start in the document (from its lower-cased word index), or None: scan it."""
@@ -575,6 +576,47 @@ class PatternGroup:
             self._merged[low] = merged
         i = bisect_left(merged, start)
         return i < len(merged) and merged[i] < end
+
+
+def finditer_spans(
+    pattern: re.Pattern[str],
+    text: str,
+    spans: Sequence[tuple[int, int]],
+    may_hold: Callable[[int], bool] | None = None,
+) -> Iterator[tuple[int, re.Match[str]]]:
+    """(i, match) for every match of `pattern.finditer(text, *spans[i])`, for each of the sorted, disjoint spans
+    in turn.
+
+    An indexed pattern walks its candidate offsets in the document once, however many spans (sentences) there are,
+    instead of one search per span, most of which hold no candidate at all. Where the index does not serve, each
+    span is searched, unless `may_hold(i)` (a cheap test, such as a needed word) says span i cannot match."""
+    served = pattern._spans_target(text) if isinstance(pattern, CasefoldPattern) else None
+    if served is None:
+        for i, (start, end) in enumerate(spans):
+            if may_hold is None or may_hold(i):
+                for m in pattern.finditer(text, start, end):
+                    yield i, m
+        return
+    target, candidates = served
+    match = pattern._fast.match
+    starts = [start for start, _ in spans]
+    i = -1
+    end = resume = 0
+    for at in candidates[bisect_left(candidates, starts[0]) if starts else 0 :]:
+        if at >= end:
+            i = bisect_right(starts, at) - 1
+            if i < 0:
+                continue
+            end = spans[i][1]
+            if at >= end:
+                continue  # between spans
+            resume = spans[i][0]
+        if at < resume:
+            continue  # matches do not overlap: the next one starts where the last ended, as with finditer
+        m = match(target, at, end)
+        if m is not None:
+            yield i, m
+            resume = m.end()
 
 
 def compile_ci(source: str, flags: int = 0) -> re.Pattern[str]:

@@ -10,10 +10,10 @@ from app.extraction import attributes as attrs
 from app.extraction import dates as dates_stage
 from app.extraction import detect, lexicon
 from app.extraction.assemble import MentionInfo, article_origin, build, group
-from app.extraction.dates import DateMention, find_dates
+from app.extraction.dates import DateMention, find_dates_in_spans
 from app.extraction.lexicon import GazetteerHit
 from app.extraction.prepare import prepare
-from app.extraction.types import ArticleInput, DateWindow, Document, ExtractedIncident, Found, Sentence
+from app.extraction.types import ArticleInput, Document, ExtractedIncident, Found, Sentence
 
 # Longer texts are cut here: an article of defection news is a few KB, and the cap bounds the work a pathological
 # input (megabytes of one run-on "sentence") can cost. Every stage is linear in the text, so the cap is generous.
@@ -33,15 +33,9 @@ _AFTERMATH = re.compile(
 
 
 def _dates(doc: Document) -> dict[int, list[DateMention]]:
-    by_sentence: dict[int, list[DateMention]] = {}
-    previous: DateWindow | None = None
-    for sentence in doc.sentences:
-        found = find_dates(doc.text, sentence.start, sentence.end, doc.published, previous)
-        by_sentence[sentence.index] = found
-        for d in found:
-            if d.window is not None and not d.reporting:
-                previous = d.window
-    return by_sentence
+    spans = [(sentence.start, sentence.end) for sentence in doc.sentences]
+    found = find_dates_in_spans(doc.text, spans, doc.published, None)
+    return {sentence.index: dates for sentence, dates in zip(doc.sentences, found, strict=True)}
 
 
 def _is_headline(doc: Document, sentence: Sentence, title: str | None) -> bool:
