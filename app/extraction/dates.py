@@ -120,7 +120,11 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
             "anaphoric_year",
             r"\b(?P<rel>(?:(?:a|one)\s+)?year\s+(?:earlier|before|later)|the\s+(?:following|next)\s+year)\b",
         ),
-        ("anaphoric_day", r"\b(?P<rel>the\s+(?:following|next)\s+day|a\s+day\s+(?:earlier|later))\b"),
+        (
+            "anaphoric_day",
+            r"\b(?P<rel>the\s+(?:following|next|previous|preceding)\s+day|a\s+day\s+(?:earlier|later)|"
+            r"(?:earlier|later)\s+(?:in\s+the|that)\s+day|the\s+day\s+before(?=\s*[,.;:)]|\s+(?:and|when|but)\b))\b",
+        ),
         (
             "nth",
             rf"\b(?:on\s+|around\s+)?the\s+(?:night\s+of\s+the\s+)?{_DAY}\b(?!\s+(?:century|anniversary|birthday))",
@@ -395,6 +399,16 @@ def _count(token: str) -> int:
     return NUMBER_WORDS.get(token) or int(token)
 
 
+_FORWARD = re.compile(r"\b(?:following|next|later)\b")
+_SAME_DAY = (" in the day", " that day")
+
+
+def _counts_forward(rel: str) -> bool:
+    """'the next day', 'a day later' (not 'later in the day', the same day)."""
+    rel = re.sub(r"\s+", " ", rel)
+    return _FORWARD.search(rel) is not None and not rel.endswith(_SAME_DAY)
+
+
 def _anaphoric(rel: str, previous: DateWindow) -> DateWindow | None:
     if previous.start is None or previous.end is None:
         return None
@@ -404,7 +418,7 @@ def _anaphoric(rel: str, previous: DateWindow) -> DateWindow | None:
         return DateWindow(date(year, 1, 1), date(year, 12, 31), "year")
     if previous.precision != "day":
         return None
-    delta = -1 if "earlier" in rel else 1
+    delta = 0 if rel.endswith(_SAME_DAY) else 1 if _counts_forward(rel) else -1
     return _day(previous.start + timedelta(days=delta))
 
 
@@ -469,23 +483,36 @@ def find_dates_in_spans(
             claimed_ends.insert(j, e)
             found[i].append((s, e, rule, m))
     out: list[list[DateMention]] = []
+    reported: DateWindow | None = None
     for span_found in found:
-        mentions = _resolved(text, span_found, ref, previous)
+        mentions = _resolved(text, span_found, ref, previous, reported)
         for d in mentions:
             if d.window is not None and not d.reporting:
                 previous = d.window
+            elif d.window is not None and d.window.precision == "day":
+                reported = d.window
         out.append(mentions)
     return out
 
 
 def _resolved(
-    text: str, found: list[tuple[int, int, str, re.Match[str]]], ref: date | None, previous: DateWindow | None
+    text: str,
+    found: list[tuple[int, int, str, re.Match[str]]],
+    ref: date | None,
+    previous: DateWindow | None,
+    reported: DateWindow | None,
 ) -> list[DateMention]:
-    """One span's finds, in text order, as date mentions resolved against `ref` and the last event date."""
+    """One span's finds, in text order, as date mentions resolved against `ref` and the last event date (or, for a
+    day counted back from no event date, the last day something was reported, else the publication date)."""
     out: list[DateMention] = []
     for s, e, rule, m in sorted(found, key=lambda f: f[0]):
+        anchor = previous
+        if anchor is None and rule == "anaphoric_day" and not _counts_forward(m.group("rel")):
+            # Wire copy counts back from its own report: "the JCS said Friday ... at 6 a.m. the previous day",
+            # "SEOUL, Aug. 3 (Yonhap) -- ... earlier in the day".
+            anchor = reported if reported is not None else (_day(ref) if ref is not None else None)
         try:
-            window = _resolve(rule, m, ref, previous)
+            window = _resolve(rule, m, ref, anchor)
         except (ValueError, OverflowError):  # a date outside the calendar ("Feb. 30", year 1 minus a week)
             window = None
         before = text[max(0, s - 60) : s]
@@ -499,4 +526,6 @@ def _resolved(
         out.append(DateMention(s, e, text[s:e], rule, window, reporting, since))
         if window is not None and not reporting:
             previous = window
+        elif window is not None and window.precision == "day":
+            reported = window
     return out

@@ -188,6 +188,12 @@ def generic_penalty(text: str, start: int = 0, end: int | None = None) -> float:
     return min(penalty, 1.0)
 
 
+def not_escape_penalty(text: str, start: int, end: int) -> float:
+    """How much text[start:end] says a crossing was no escape: by mistake, for a moment (0 to 1)."""
+    penalty = sum(weight for pattern, weight in lexicon().not_escape_cues if pattern.search(text, start, end))
+    return min(penalty, 1.0)
+
+
 def is_new_event_cue(text: str) -> bool:
     return lexicon().new_event_cues.search(text) is not None
 
@@ -214,8 +220,8 @@ def _anaphora_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
     )
     obj = re.compile(
         r"^[^.;]{0,80}?\b(?:arrested|detained|caught|captured|found|picked\s+up|spotted|rescued|intercepted|stopped|"
-        r"escorted)\s+(?:them|him|her|the\s+(?:[\w-]+\s+){0,2}?(?:group|men|women|family|pair|couple|boat|soldiers?|"
-        r"man|woman|defectors?))\b",
+        r"escorted)\s+(?:them|him|her|the\s+(?:[\w-]+\s+){0,2}?(?:group|men|women|family|pair|couple|boat|vessel|"
+        r"ship|crew|fishermen|soldiers?|man|woman|defectors?|people|individuals?))\b",
         re.I,
     )
     return subject, obj

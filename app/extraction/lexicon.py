@@ -649,6 +649,7 @@ class Lexicon:
     escape_context: re.Pattern[str]
     relative_clause: re.Pattern[str]
     generic_cues: tuple[tuple[re.Pattern[str], float], ...]
+    not_escape_cues: tuple[tuple[re.Pattern[str], float], ...]
     new_event_cues: re.Pattern[str]
     anaphora: re.Pattern[str]
     number_words: dict[str, int]
@@ -687,6 +688,7 @@ def lexicon() -> Lexicon:
         escape_context=_compile(r"\b(?:" + data["escape_context"] + r")\b"),
         relative_clause=_compile(data["relative_clause"]),
         generic_cues=tuple((_compile(p), float(w)) for p, w in _public(data["generic_cues"]).items()),
+        not_escape_cues=tuple((_compile(p), float(w)) for p, w in _public(data["not_escape_cues"]).items()),
         new_event_cues=_compile(data["new_event_cues"]),
         anaphora=_compile(data["anaphora"]),
         number_words=dict(data["number_words"]),

@@ -73,6 +73,7 @@ def _mentions(doc: Document, dates: dict[int, list[DateMention]], title: str | N
                 # ("guards shot a man trying to cross last Saturday, under orders to fire on anyone who...").
                 clause = detect.clause_around(doc.text, seg.start, seg.end, found.start)
                 strength -= detect.generic_penalty(doc.text, clause[0], clause[1]) * (0.5 if precise_date else 1.0)
+                strength -= detect.not_escape_penalty(doc.text, clause[0], clause[1])
                 if any(not d.reporting and not d.since and d.window for d in seg_dates):
                     strength += 0.1
                 if strength + _SPECIFICS_BONUS_BOUND >= detect.MENTION_FLOOR:

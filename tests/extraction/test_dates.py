@@ -100,6 +100,32 @@ def test_anaphoric_year_follows_the_previous_date() -> None:
     assert [d.window.start.year for d in dates if d.window] == [2014, 2013]
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # counted from the last event date
+        ("He crossed on March 2. He was caught the next day.", [date(2021, 3, 2), date(2021, 3, 3)]),
+        ("He crossed on March 2. He had left home the day before.", [date(2021, 3, 2), date(2021, 3, 1)]),
+        ("He crossed on March 2. Later that day he was found.", [date(2021, 3, 2), date(2021, 3, 2)]),
+        # no event date yet: a day counted back is counted from the last report, else from publication
+        ("The JCS said Monday that radar saw the boat the previous day.", [date(2021, 3, 22), date(2021, 3, 21)]),
+        ("SEOUL, March 24 (Yonhap) -- A soldier crossed earlier in the day.", [date(2021, 3, 24), date(2021, 3, 24)]),
+        ("A soldier crossed the line earlier in the day, officials said.", [date(2021, 3, 25)]),
+        # ...but nothing counts forward from a report
+        ("The JCS said Monday that he was questioned the next day.", [date(2021, 3, 22), None]),
+    ],
+)
+def test_day_anaphora(text: str, expected: list[date | None]) -> None:
+    found = find_dates(text, 0, len(text), PUB, None)
+    assert [d.window.start if d.window else None for d in found] == expected
+
+
+def test_day_anaphora_needs_a_reference() -> None:
+    text = "A soldier crossed the line the previous day."
+    (found,) = find_dates(text, 0, len(text), None, None)
+    assert found.window is None
+
+
 @pytest.mark.parametrize("ref", [date(1, 1, 1), date(9999, 12, 31)])
 def test_calendar_edges_do_not_crash(ref: date) -> None:
     text = "They crossed yesterday, last week, last month, on Monday, on the 31st and two years ago."

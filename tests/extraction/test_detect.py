@@ -79,12 +79,33 @@ def test_weak_forms_are_discounted() -> None:
         ("On average, more than 1,000 North Koreans defect every year.", True),
         ("Several American soldiers defected to North Korea during the Cold War.", True),
         ("If they cross, guards will shoot them.", True),
-        ("About 20 soldiers briefly crossed the line by mistake.", True),
         ("Six soldiers crossed the Yalu River on the night of the 2nd.", False),
+        ("In a typical year, only one or two soldiers cross the line.", True),
+        ("Each time a soldier crosses, the army tightens its guard.", True),
+        ("The fences are meant to stop its own soldiers and civilians from fleeing to the South.", True),
+        ("Most crossed the Yalu into China long ago.", True),
+        ("A court ordered a defector to pay damages over her videos.", True),
+        ("It is hard to verify any account of life and escape from the North.", True),
+        ("Tanks crossed the river during a river-crossing drill.", True),
+        ("Lawmakers should let those fleeing tyranny in.", True),
+        ("A soldier crossed the line each morning, the man's neighbours said.", False),
     ],
 )
 def test_generic_penalty(text: str, generic: bool) -> None:
     assert (detect.generic_penalty(text) >= 0.3) is generic
+
+
+@pytest.mark.parametrize(
+    ("text", "penalty"),
+    [
+        ("About 20 soldiers briefly crossed the line by mistake.", 0.5),
+        ("The crossing appeared to be unintentional.", 0.5),
+        ("The soldiers who strayed across withdrew at once.", 0.5),
+        ("A soldier crossed the line last Wednesday and asked to defect.", 0.0),
+    ],
+)
+def test_not_escape_penalty_is_kept_whatever_the_date(text: str, penalty: float) -> None:
+    assert detect.not_escape_penalty(text, 0, len(text)) == penalty
 
 
 def test_generic_penalty_counts_only_the_triggers_clause() -> None:
@@ -108,6 +129,7 @@ def test_generic_penalty_counts_only_the_triggers_clause() -> None:
         ("Lao police arre\u017fted them on May 10.", True),
         ("Border guards detaıned the group near the river.", True),
         ("Border guards DETA\u0130NED THEM near the river.", True),
+        ("Radar picked up the unidentified vessel at 6 a.m.", True),
         ("The Joint Chiefs of Staff said the man was unarmed.", False),
         ("A North Korean soldier crossed the line.", False),
     ],
@@ -122,6 +144,7 @@ def test_anaphora(text: str, anaphoric: bool) -> None:
         ("In a separate case, a boat was spotted.", True),
         ("The last soldier to defect across the line did so in June.", True),
         ("The most senior diplomat to flee was an ambassador.", True),
+        ("The defection came less than a week after 20 soldiers crossed.", True),
         ("The soldier was found on the south side.", False),
     ],
 )
