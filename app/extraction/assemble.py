@@ -673,9 +673,37 @@ def article_origin(doc: Document, mentions: list[MentionInfo]) -> Found | None:
             counter[f.value] += 1
             first.setdefault(f.value, f)
     if not counter:
+        # No demonym and no "from <country>" anywhere ("a source in Ryanggang Province said a woman was caught
+        # trying to cross the Yalu near Hyesan"): the country whose towns and provinces the story keeps naming.
+        for hit in attrs.places(doc.text, 0, len(doc.text)):
+            country = hit.value.country if hit.kind == "place" else None
+            if country and hit.value.kind not in ("sea", "country"):
+                counter[country] += 1
+                first.setdefault(country, Found(country, hit.start, hit.end, "home_places", hit.text))
+        if len(counter) > 1 and len(set(counter.values())) == 1:
+            return None  # towns of two countries named as often: no telling which side the people started on
+    if not counter:
         return None
     code, _ = counter.most_common(1)[0]
     return first[code]
+
+
+_THE_RIVER = re.compile(r"\b[Tt]he\s+(?:border\s+|same\s+|frozen\s+)?river\b")
+
+
+def _river_named_before(b: _Builder, previous: ExtractedIncident | None) -> Crossing | None:
+    """'A man made it across the river last week': the river the story has named, when it names no other."""
+    if previous is None or previous.crossing is None:
+        return None
+    named = gazetteer().crossings.get(previous.crossing)
+    if named is None or named.kind != "river":
+        return None
+    for s, e in b.core_spans:
+        m = _THE_RIVER.search(b.doc.text, s, e)
+        if m is not None:
+            b.cite("crossing", Found(named.name, m.start(), m.end(), "river_named_before", m.group(0)))
+            return named
+    return None
 
 
 def build(
@@ -688,7 +716,7 @@ def build(
         b.cite("date", date_mention, date_mention.rule)
     size, low, high = b.size()
     origin = stated_origin = b.origin()
-    crossing = b.crossing()
+    crossing = b.crossing() or _river_named_before(b, previous)
     provisional_method = b.method(crossing, origin, None)
     destination = b.destination(origin, crossing, provisional_method)
     origin, destination = _consistent_route(origin, destination, crossing)

@@ -261,7 +261,12 @@ _KIN_PLURAL = frozenset(
 )
 _COMPANION_LEAD = re.compile(
     r"\b(?:with|along\s+with|together\s+with|accompanied\s+by|packed|took|brought)\s+(?:his|her|their)\s+"
-    r"|\b(?:he|she|[A-Z][a-z]+)\s+and\s+(?:his|her|a|an)\s+",
+    r"|\b(?:he|she|[A-Z][a-z]+)\s+and\s+(?:his|her|a|an)\s+"
+    # "a woman in her forties and her 16-year-old son"
+    r"|\b(?:[Ww]oman|[Mm]an|[Mm]other|[Ff]ather|[Gg]irl|[Bb]oy|[Ss]oldier|[Dd]efector|[Ff]isherman)"
+    r"\s+(?:in|from|of|aged)\s+[^,.;]{1,30}?\s+and\s+(?:his|her)\s+"
+    # "she and four other North Koreans"
+    r"|\b(?:[Hh]e|[Ss]he)\s+and\s+(?=(?:\d{1,2}|two|three|four|five|six|seven|eight|nine|ten)\s+(?:other|more)\b)",
 )
 _COMPANION_ITEM = re.compile(
     r"(?:(?P<n>\d{1,2}|two|three|four|five|six|seven|eight|nine|ten)\s+)?(?P<words>(?:[\w'-]+\s+){0,2}[\w'-]+)"
@@ -473,7 +478,8 @@ _FORMER_BEFORE = re.compile(r"\b(?:former|ex-|retired|onetime|one-time)\s*(?:[\w
 # position are not the subject of the story.
 _OBJECT_POSITION_BEFORE = re.compile(
     r"\b(?:to|by|from|with|told|tell|asked|met|saw|contacted|helped|informed|according\s+to|for|at|toward|towards|"
-    r"against|among|approached)\s+(?:(?:the|a|an|his|her|their|its|some|two|three|several)\s+)?(?:[\w'.-]+\s+){0,2}$",
+    r"against|among|approached|pa(?:id|ying)|brib(?:ed|ing)|bought\s+off|tipped\s+off|evaded|evading|eluded|eluding)\s+"
+    r"(?:(?:the|a|an|his|her|their|its|some|two|three|several)\s+)?(?:[\w'.-]+\s+){0,2}$",
     re.I,
 )
 

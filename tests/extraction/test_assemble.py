@@ -51,6 +51,20 @@ def test_a_later_step_of_the_journey_joins_the_first() -> None:
     assert only["method"] == "river"
 
 
+def test_a_story_without_demonyms_starts_from_the_country_whose_towns_it_names() -> None:
+    text = (
+        "A woman and her son were arrested by guards as they tried to cross the Yalu River near Hyesan early this "
+        "month, a source in Ryanggang Province said.\n\n"
+        "Not every attempt fails. A man in his thirties made it across the river last week after paying a guard, "
+        "the source said."
+    )
+    found = incidents(text, date(2022, 11, 11))
+    assert [(i["origin_country"], i["destination_country"], i["crossing"], i["actor"]) for i in found] == [
+        ("PRK", "CHN", "Yalu River", "civilian"),
+        ("PRK", "CHN", "Yalu River", "civilian"),  # "the river": the one named before; the bribed guard is no actor
+    ]
+
+
 def test_a_new_person_with_a_superlative_is_a_new_incident() -> None:
     text = (
         "A North Korean diplomat defected along with his wife, officials said.\n\n"

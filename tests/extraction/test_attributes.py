@@ -37,6 +37,8 @@ def best_size(text: str) -> tuple[int | None, int | None, int | None] | None:
         ("A man crossed the border.", (1, None, None)),
         ("Thirteen players and the team doctor disappeared.", (14, None, None)),
         ("Sixteen people fled the country.", (16, None, None)),
+        ("A woman in her forties and her 16-year-old son were arrested.", (2, None, None)),
+        ("She and four other North Koreans were sent back.", (5, None, None)),
     ],
 )
 def test_group_sizes(text: str, expected: tuple[int | None, int | None, int | None]) -> None:
