@@ -176,6 +176,7 @@ def test_destinations(text: str, origin: str, destination: str | None) -> None:
         ("They crawled through a tunnel under the wall.", "other"),
         ("The players failed to return to the team hotel after the tournament.", "abroad"),
         ("He crossed the border on foot.", "land"),
+        ("The Coast Guard stopped 14 Cubans aboard a raft made from foam and plywood.", "sea"),  # foam of a raft
     ],
 )
 def test_method_cues(text: str, method: str) -> None:
@@ -245,6 +246,7 @@ def test_agents(text: str, noun: str, agent: bool) -> None:
         ("The man, armed with a rifle, slipped across.", True),
         ("He was unarmed, officials said.", False),
         ("He was not carrying a weapon.", False),
+        ("The private did not carry a firearm, a source said.", False),
         ("He left his rifle and kit in the barracks.", False),
         ("He left his base without his weapon.", False),
         ("Four guards opened fire with pistols.", None),  # the guards' arms, not the escapee's

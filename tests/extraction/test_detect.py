@@ -42,6 +42,7 @@ def test_prefilter(text: str, passes: bool) -> None:
         ("A Russian pilot flew his Mi-8 helicopter into Ukraine.", "fly_aircraft"),
         ("Two women from North Korea were found hiding in a container on a freight train.", "hide_in_vehicle"),
         ("Ten players are seeking asylum in Tanzania.", "asylum"),
+        ("Cuban migrants came ashore in a wooden boat in the Florida Keys, the Border Patrol said.", "arrive_verb"),
     ],
 )
 def test_triggers(text: str, rule: str) -> None:
@@ -130,7 +131,11 @@ def test_generic_penalty_counts_only_the_triggers_clause() -> None:
         ("Border guards detaıned the group near the river.", True),
         ("Border guards DETA\u0130NED THEM near the river.", True),
         ("Radar picked up the unidentified vessel at 6 a.m.", True),
-        ("The Joint Chiefs of Staff said the man was unarmed.", False),
+        # the reporting clause speaks of people already introduced, not of the staff
+        ("The Joint Chiefs of Staff said the man was unarmed.", True),
+        ("The Joint Chiefs of Staff said on Monday it had raised its alert level.", False),
+        ("08:40 KST -- More from the JCS: the soldier was carrying a rifle.", True),
+        ("08:40 KST -- More from the JCS: drills began on Monday.", False),
         ("A North Korean soldier crossed the line.", False),
     ],
 )
