@@ -317,7 +317,7 @@ class _Builder:
         if found:
             self.cite("origin_country", found[0])
             return str(found[0].value)
-        if self.article_origin is not None:
+        if self.article_origin is not None and self.article_origin.rule != "home_places":
             self.cite("origin_country", self.article_origin, "article_origin")
             return str(self.article_origin.value)
         return None
@@ -717,6 +717,11 @@ def build(
     size, low, high = b.size()
     origin = stated_origin = b.origin()
     crossing = b.crossing() or _river_named_before(b, previous)
+    # Towns named without a demonym place the people only on a border they tried to cross: its side.
+    hint = origin_hint if origin_hint is not None and origin_hint.rule == "home_places" else None
+    if origin is None and crossing is not None and hint is not None and hint.value in crossing.sides:
+        b.cite("origin_country", hint, "article_origin")
+        origin = stated_origin = str(hint.value)
     provisional_method = b.method(crossing, origin, None)
     destination = b.destination(origin, crossing, provisional_method)
     origin, destination = _consistent_route(origin, destination, crossing)
