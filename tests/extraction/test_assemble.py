@@ -67,7 +67,7 @@ def test_a_story_without_demonyms_starts_from_the_country_whose_towns_it_names()
 
 def test_towns_named_without_a_border_give_no_origin() -> None:
     text = (
-        "A lawmaker from Busan quit the party on Monday to join a rival bloc in Daegu. The new bloc, founded by a "
+        "A Busan lawmaker quit the party on Monday to join a rival bloc in Daegu. The new bloc, founded by a "
         "former prime minister, has said it aims to win at least 30 seats and escape the two-party system that has "
         "dominated South Korean politics for decades."
     )
