@@ -351,6 +351,11 @@ def _conjoined(text: str, found: list[Found]) -> list[Found]:
     return out
 
 
+def _is_speaking_official(text: str, end: int, phrase: str) -> bool:
+    noun = phrase.rsplit(None, 1)[-1].lower()
+    return lexicon().person_nouns.get(noun) == "official" and _SPEAKER_AFTER.match(text, end, end + 25) is not None
+
+
 def _is_object_or_part(text: str, start: int) -> bool:
     return bool(_OBJECT_BEFORE.search(text[max(0, start - 30) : start]))
 
@@ -411,6 +416,8 @@ def group_sizes(text: str, start: int, end: int) -> list[Found]:
             )
         )
     for m in _singular_pattern().finditer(text, start, end):
+        if _is_speaking_official(text, m.end(), m.group(0)):
+            continue  # "a JCS official said": who tells the story, not who escaped
         if not _is_object_or_part(text, m.start()) or m.group(0).lower().startswith("a"):
             found.append(Found((1, None, None), m.start(), m.end(), "singular", m.group(0)))
     for m in _group_noun_pattern().finditer(text, start, end):

@@ -39,9 +39,11 @@ def best_size(text: str) -> tuple[int | None, int | None, int | None] | None:
         ("Sixteen people fled the country.", (16, None, None)),
         ("A woman in her forties and her 16-year-old son were arrested.", (2, None, None)),
         ("She and four other North Koreans were sent back.", (5, None, None)),
+        ("The boat was towed to port, a JCS official said.", None),  # the speaker
+        ("A senior party official defected.", (1, None, None)),
     ],
 )
-def test_group_sizes(text: str, expected: tuple[int | None, int | None, int | None]) -> None:
+def test_group_sizes(text: str, expected: tuple[int | None, int | None, int | None] | None) -> None:
     assert best_size(text) == expected
 
 

@@ -82,6 +82,8 @@ def test_weak_forms_are_discounted() -> None:
         ("If they cross, guards will shoot them.", True),
         ("Six soldiers crossed the Yalu River on the night of the 2nd.", False),
         ("In a typical year, only one or two soldiers cross the line.", True),
+        ("He planned to defect next year.", True),
+        ("Two men found aboard a boat have said they want to defect to the South.", False),  # a wish after the event
         ("Each time a soldier crosses, the army tightens its guard.", True),
         ("The fences are meant to stop its own soldiers and civilians from fleeing to the South.", True),
         ("Most crossed the Yalu into China long ago.", True),
