@@ -635,6 +635,12 @@ _TO_THE_SIDE = WordPattern(
     r"Chungcheong|Jeolla|Ossetia|Macedonia|Sudan))",
 )
 _BACK_BEFORE = re.compile(r"\b(?:back|home|returned|sent|handed|deported|repatriated)\s+(?:[\w-]+\s+){0,3}$", re.I)
+# "the acting ambassador to Kuwait", "posted to Rome": where someone served, not where they went.
+_POSTING_BEFORE = re.compile(
+    r"\b(?:ambassador|envoy|consul|diplomat|minister|attach[eé]|delegation|mission|embassy|posted|assigned|"
+    r"stationed|dispatched|accredited)\s+to\s+(?:the\s+)?$",
+    re.I,
+)
 
 
 @_per_span
@@ -645,7 +651,8 @@ def _destination_candidates(text: str, start: int, end: int) -> list[tuple[int, 
         for m in pattern.finditer_slice(text, start, end):
             name = m.group("place")
             s = start + m.start("place")
-            if _BACK_BEFORE.search(text[max(start, s - 30) : s]):
+            before = text[max(start, s - 30) : s]
+            if _BACK_BEFORE.search(before) or _POSTING_BEFORE.search(before):
                 continue  # "sent back to North Korea" is a repatriation, not where they went
             country, _place, crossing = resolve_place_name(name, None)
             if crossing is not None:

@@ -126,6 +126,11 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
             r"(?:earlier|later)\s+(?:in\s+the|that)\s+day|the\s+day\s+before(?=\s*[,.;:)]|\s+(?:and|when|but)\b))\b",
         ),
         (
+            "anaphoric_span",
+            rf"\b{_NUM}\s+(?P<unit>day|week|month|year)s?\s+(?P<rel>earlier|later|before(?!\s+(?:the|a|an|his|her|their|"
+            r"its|he|she|they|it|being|\w+ing)\b))\b",
+        ),
+        (
             "nth",
             rf"\b(?:on\s+|around\s+)?the\s+(?:night\s+of\s+the\s+)?{_DAY}\b(?!\s+(?:century|anniversary|birthday))",
         ),
@@ -162,6 +167,7 @@ _NEEDS: dict[str, tuple[str, ...]] = {
     "ago": ("ago",),
     "anaphoric_year": ("year",),
     "anaphoric_day": ("day",),
+    "anaphoric_span": ("earlier", "later", "before"),
     "nth": ("0",),
     "month_alone": _MONTH_STEMS,
     "year": ("0",),
@@ -312,6 +318,8 @@ def _resolve(rule: str, m: re.Match[str], ref: date | None, previous: DateWindow
     if ref is None:
         if rule in ("anaphoric_year", "anaphoric_day") and previous is not None:
             return _anaphoric(g["rel"], previous)
+        if rule == "anaphoric_span" and previous is not None:
+            return _anaphoric_span(g, previous)
         if rule in ("month_day", "day_month") and previous is not None and previous.start is not None:
             # No publication date, but the text just gave a full date: "On May 23, 1996 ... on May 9" is 1996.
             try:
@@ -384,6 +392,8 @@ def _resolve(rule: str, m: re.Match[str], ref: date | None, previous: DateWindow
         return DateWindow(date(ref.year - n, 1, 1), date(ref.year - n, 12, 31), "year")
     if rule in ("anaphoric_year", "anaphoric_day"):
         return _anaphoric(g["rel"], previous) if previous else None
+    if rule == "anaphoric_span":
+        return _anaphoric_span(g, previous) if previous else None
     if rule == "nth":
         return _day(_latest_day_of_month(int(g["day"]), ref))
     if rule == "month_alone":
@@ -397,6 +407,29 @@ def _resolve(rule: str, m: re.Match[str], ref: date | None, previous: DateWindow
 def _count(token: str) -> int:
     token = re.sub(r"\s+", " ", token)
     return NUMBER_WORDS.get(token) or int(token)
+
+
+def _anaphoric_span(g: dict[str, str], previous: DateWindow) -> DateWindow | None:
+    """'A month earlier', 'two weeks later': counted from the last event date, no finer than it."""
+    anchor = previous.start
+    if anchor is None:
+        return None
+    n = _count(g["num"]) * (1 if g["rel"] == "later" else -1)
+    unit = g["unit"]
+    if unit == "year":
+        return DateWindow(date(anchor.year + n, 1, 1), date(anchor.year + n, 12, 31), "year")
+    if unit == "month":
+        if previous.precision == "year":
+            return None
+        year, month = divmod(anchor.year * 12 + anchor.month - 1 + n, 12)
+        return DateWindow(*_month_range(year, month + 1), "month")
+    if previous.precision != "day":
+        return None
+    if unit == "week":
+        day = anchor + timedelta(weeks=n)
+        monday = day - timedelta(days=day.weekday())
+        return DateWindow(monday, monday + timedelta(days=6), "week")
+    return _day(anchor + timedelta(days=n))
 
 
 _FORWARD = re.compile(r"\b(?:following|next|later)\b")
@@ -482,35 +515,47 @@ def find_dates_in_spans(
             claimed_starts.insert(j, s)
             claimed_ends.insert(j, e)
             found[i].append((s, e, rule, m))
-    out: list[list[DateMention]] = []
+    anchors = _Anchors(previous)
+    return [_resolved(text, span_found, ref, anchors) for span_found in found]
+
+
+@dataclass(slots=True)
+class _Anchors:
+    """What date anaphora count from, as the text goes on: the last event date, the last one of a day or a month
+    ('a month earlier' than 'in early 2020' says nothing; than 'on Aug. 3' it does), the last day of a report."""
+
+    previous: DateWindow | None
+    finer: DateWindow | None = None
     reported: DateWindow | None = None
-    for span_found in found:
-        mentions = _resolved(text, span_found, ref, previous, reported)
-        for d in mentions:
-            if d.window is not None and not d.reporting:
-                previous = d.window
-            elif d.window is not None and d.window.precision == "day":
-                reported = d.window
-        out.append(mentions)
-    return out
+
+    def note(self, window: DateWindow | None, reporting: bool) -> None:
+        if window is None:
+            return
+        if not reporting:
+            self.previous = window
+            if window.precision in ("day", "month"):
+                self.finer = window
+        elif window.precision == "day":
+            self.reported = window
+
+    def for_rule(self, rule: str, rel: str | None, ref: date | None) -> DateWindow | None:
+        previous = self.previous
+        if rule == "anaphoric_span" and (previous is None or previous.precision not in ("day", "month")):
+            return self.finer
+        if previous is None and rule == "anaphoric_day" and rel is not None and not _counts_forward(rel):
+            # Wire copy counts back from its own report: "the JCS said Friday ... at 6 a.m. the previous day",
+            # "SEOUL, Aug. 3 (Yonhap) -- ... earlier in the day".
+            return self.reported if self.reported is not None else (_day(ref) if ref is not None else None)
+        return previous
 
 
 def _resolved(
-    text: str,
-    found: list[tuple[int, int, str, re.Match[str]]],
-    ref: date | None,
-    previous: DateWindow | None,
-    reported: DateWindow | None,
+    text: str, found: list[tuple[int, int, str, re.Match[str]]], ref: date | None, anchors: _Anchors
 ) -> list[DateMention]:
-    """One span's finds, in text order, as date mentions resolved against `ref` and the last event date (or, for a
-    day counted back from no event date, the last day something was reported, else the publication date)."""
+    """One span's finds, in text order, as date mentions resolved against `ref` and `anchors` (updated as they go)."""
     out: list[DateMention] = []
     for s, e, rule, m in sorted(found, key=lambda f: f[0]):
-        anchor = previous
-        if anchor is None and rule == "anaphoric_day" and not _counts_forward(m.group("rel")):
-            # Wire copy counts back from its own report: "the JCS said Friday ... at 6 a.m. the previous day",
-            # "SEOUL, Aug. 3 (Yonhap) -- ... earlier in the day".
-            anchor = reported if reported is not None else (_day(ref) if ref is not None else None)
+        anchor = anchors.for_rule(rule, m.groupdict().get("rel"), ref)
         try:
             window = _resolve(rule, m, ref, anchor)
         except (ValueError, OverflowError):  # a date outside the calendar ("Feb. 30", year 1 minus a week)
@@ -524,8 +569,5 @@ def _resolved(
             or rule == "past_span"
         ) and not re.match(r",\s*when\b", text[e : e + 8])
         out.append(DateMention(s, e, text[s:e], rule, window, reporting, since))
-        if window is not None and not reporting:
-            previous = window
-        elif window is not None and window.precision == "day":
-            reported = window
+        anchors.note(window, reporting)
     return out

@@ -160,6 +160,7 @@ def test_origins(text: str, origin: str) -> None:
         ("Seven players disappeared from their hotel in the Ugandan town of Jinja.", "ERI", "UGA"),
         ("They were sent back to North Korea.", "PRK", None),  # a repatriation is not a destination
         ("He fled to avoid being sent to fight in Ukraine.", "RUS", None),
+        ("The acting ambassador to Kuwait left his post.", "PRK", None),  # a posting, not a destination
     ],
 )
 def test_destinations(text: str, origin: str, destination: str | None) -> None:

@@ -120,6 +120,32 @@ def test_day_anaphora(text: str, expected: list[date | None]) -> None:
     assert [d.window.start if d.window else None for d in found] == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "start", "end", "precision"),
+    [
+        ("They crossed on March 2. A month earlier a soldier was shot.", date(2021, 2, 1), date(2021, 2, 28), "month"),
+        ("They crossed on March 2. Two weeks later they were caught.", date(2021, 3, 15), date(2021, 3, 21), "week"),
+        ("They crossed on March 2. Three days later they were caught.", date(2021, 3, 5), date(2021, 3, 5), "day"),
+        ("He fled in 2019. Two years before, his brother left.", date(2017, 1, 1), date(2017, 12, 31), "year"),
+        # counted from the last date fine enough for it, not from a later year
+        (
+            "They crossed on March 2, after the border closed in early 2020. A month earlier a soldier was shot.",
+            date(2021, 2, 1),
+            date(2021, 2, 28),
+            "month",
+        ),
+    ],
+)
+def test_spans_count_from_the_last_event_date(text: str, start: date, end: date, precision: str) -> None:
+    window = find_dates(text, 0, len(text), PUB, None)[-1].window
+    assert window is not None and (window.start, window.end, window.precision) == (start, end, precision)
+
+
+def test_a_span_before_an_event_is_no_date() -> None:
+    text = "They crossed on March 2. A month before the election a soldier was shot."
+    assert [d.text for d in find_dates(text, 0, len(text), PUB, None)] == ["March 2"]
+
+
 def test_day_anaphora_needs_a_reference() -> None:
     text = "A soldier crossed the line the previous day."
     (found,) = find_dates(text, 0, len(text), None, None)
