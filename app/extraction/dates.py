@@ -538,9 +538,10 @@ class _Anchors:
         elif window.precision == "day":
             self.reported = window
 
-    def for_rule(self, rule: str, rel: str | None, ref: date | None) -> DateWindow | None:
-        previous = self.previous
-        if rule == "anaphoric_span" and (previous is None or previous.precision not in ("day", "month")):
+    def for_rule(self, rule: str, groups: dict[str, str | None], ref: date | None) -> DateWindow | None:
+        previous, rel = self.previous, groups.get("rel")
+        coarse = previous is None or previous.precision not in ("day", "month")
+        if rule == "anaphoric_span" and coarse and groups.get("unit") != "year":
             return self.finer
         if previous is None and rule == "anaphoric_day" and rel is not None and not _counts_forward(rel):
             # Wire copy counts back from its own report: "the JCS said Friday ... at 6 a.m. the previous day",
@@ -555,7 +556,7 @@ def _resolved(
     """One span's finds, in text order, as date mentions resolved against `ref` and `anchors` (updated as they go)."""
     out: list[DateMention] = []
     for s, e, rule, m in sorted(found, key=lambda f: f[0]):
-        anchor = anchors.for_rule(rule, m.groupdict().get("rel"), ref)
+        anchor = anchors.for_rule(rule, m.groupdict(), ref)
         try:
             window = _resolve(rule, m, ref, anchor)
         except (ValueError, OverflowError):  # a date outside the calendar ("Feb. 30", year 1 minus a week)
