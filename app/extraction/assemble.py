@@ -688,6 +688,7 @@ def article_origin(doc: Document, mentions: list[MentionInfo]) -> Found | None:
     return first[code]
 
 
+_ONE_PERSON_SUBJECT = re.compile(r"\s*[\"'“]?\s*(He|She)\b")
 _THE_RIVER = re.compile(r"\b[Tt]he\s+(?:border\s+|same\s+|frozen\s+)?river\b")
 
 
@@ -754,8 +755,14 @@ def build(
             method = previous.method
             inherited.add("method")
         if size is None and low is None and (previous.group_size is not None or previous.group_size_min is not None):
-            size, low, high = previous.group_size, previous.group_size_min, previous.group_size_max
-            inherited.add("group_size")
+            alone = _ONE_PERSON_SUBJECT.match(doc.text, draft.first.start)
+            if alone is not None and (previous.group_size or 0) != 1:
+                # "She fled again in 2021": one of the earlier group, on her own this time.
+                size = 1
+                b.cite("group_size", Found(1, alone.start(1), alone.end(1), "pronoun", alone.group(1)))
+            else:
+                size, low, high = previous.group_size, previous.group_size_min, previous.group_size_max
+                inherited.add("group_size")
         if actor == lexicon().actor_default and previous.actor not in (None, actor):
             actor = previous.actor
             inherited.add("actor")

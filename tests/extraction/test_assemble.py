@@ -74,6 +74,16 @@ def test_towns_named_without_a_border_give_no_origin() -> None:
     assert incidents(text) == []
 
 
+def test_fleeing_again_is_another_incident_of_the_same_person() -> None:
+    text = (
+        "A woman from Hoeryong said she and four other North Koreans were arrested by Lao police in 2019 after a "
+        "broker walked them across the border from China. The five were sent back to the North.\n\n"
+        "She fled again in 2021 and reached South Korea the following year."
+    )
+    found = incidents(text, date(2023, 6, 9))
+    assert [(i["date_start"], i["group_size"]) for i in found] == [("2019-01-01", 5), ("2021-01-01", 1)]
+
+
 def test_a_new_person_with_a_superlative_is_a_new_incident() -> None:
     text = (
         "A North Korean diplomat defected along with his wife, officials said.\n\n"

@@ -152,6 +152,8 @@ def test_anaphora(text: str, anaphoric: bool) -> None:
         ("The last soldier to defect across the line did so in June.", True),
         ("The most senior diplomat to flee was an ambassador.", True),
         ("The defection came less than a week after 20 soldiers crossed.", True),
+        ("She fled again in 2021 and reached South Korea.", True),
+        ("He is the highest-ranking diplomat to defect since 2019.", True),
         ("The soldier was found on the south side.", False),
     ],
 )
