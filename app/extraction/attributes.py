@@ -515,6 +515,8 @@ def actors(text: str, start: int, end: int) -> list[Found]:
             continue
         if capitalised and re.search(r"\b[A-Z][\w.'-]*\s+$", before):
             continue  # part of a name: the Coast Guard, the Red Guards, the National Guard
+        if category == "civilian" and after.startswith(("'s", "\u2019s")):
+            continue  # "the women's national team": the team, not women as such
         if category != "civilian" and _FORMER_BEFORE.search(before):
             category = "civilian"  # "a former gymnast" is no longer one
         out.append(Found(category, m.start(), m.end(), "person_noun", text[m.start() : m.end()]))

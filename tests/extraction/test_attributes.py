@@ -161,6 +161,7 @@ def test_origins(text: str, origin: str) -> None:
         ("They were sent back to North Korea.", "PRK", None),  # a repatriation is not a destination
         ("He fled to avoid being sent to fight in Ukraine.", "RUS", None),
         ("The acting ambassador to Kuwait left his post.", "PRK", None),  # a posting, not a destination
+        ("Four players failed to return from a tournament in Kigali, Rwanda.", "ERI", "RWA"),
     ],
 )
 def test_destinations(text: str, origin: str, destination: str | None) -> None:
@@ -203,6 +204,7 @@ def test_method_cues_ignore_return_flights() -> None:
         ("A senior party official fled.", "official"),
         ("A woman and her daughters crossed.", "civilian"),
         ("A former gymnast vaulted the fence.", "civilian"),  # no longer an athlete
+        ("Four members of the women's national team failed to return.", "athlete"),
     ],
 )
 def test_actor_nouns(text: str, actor: str) -> None:
