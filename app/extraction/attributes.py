@@ -491,6 +491,10 @@ _OBJECT_POSITION_BEFORE = re.compile(
 )
 
 
+# Nouns of people who, followed by "said", are telling the story rather than in it.
+_SPEAKER_NOUNS = frozenset(["officer", "officers", "commander", "spokesman", "spokeswoman", "spokesperson"])
+
+
 def in_object_position(text: str, start: int) -> bool:
     return _OBJECT_POSITION_BEFORE.search(text[max(0, start - 40) : start]) is not None
 
@@ -508,8 +512,9 @@ def actors(text: str, start: int, end: int) -> list[Found]:
         before = text[max(0, m.start() - 20) : m.start()]
         # "a South Korean defence ministry official said" names who spoke, not who escaped; the "Workers' Party"
         # and "Red Guards" are not workers or soldiers.
-        if category == "official" and _SPEAKER_AFTER.match(after):
-            continue
+        speaker_noun = category == "official" or m.group(0).lower() in _SPEAKER_NOUNS
+        if speaker_noun and _SPEAKER_AFTER.match(after):
+            continue  # "a senior officer said on Thursday"
         capitalised = text[m.start()].isupper()
         if _INSTITUTION_AFTER.match(after) and capitalised:
             continue

@@ -217,6 +217,7 @@ def test_actor_nouns(text: str, actor: str) -> None:
         "a South Korean defence ministry official said",  # the speaker
         "the U.S. Coast Guard said",
         "a former Red Guard",
+        "a senior officer said on Thursday",  # a police speaker
     ],
 )
 def test_people_who_are_not_actors(text: str) -> None:
