@@ -637,7 +637,8 @@ DESTINATION_RANK = {
     "missing_in": 4,
 }
 _TO_THE_SIDE = WordPattern(
-    r"\b(?:to|into|toward|towards|reach(?:ed)?|fled|ran|swam|headed|heading|crossed|went|walked|run|running)\s+"
+    r"\b(?:to|into|toward|towards|reach(?:ed)?|fled|ran|swam|headed|heading|crossed|went|walked|run|running|flew|sailed|"
+    r"drifted)\s+(?:(?:his|her|their|a|an|the)\s+(?:[\w-]+\s+){0,2}?(?:fighter|jet|plane|aircraft|boat|vessel|raft)\s+)?"
     r"(?:the\s+)?(South|North|south|north)\b(?!\s+(?:Korean|Koreans|Korea|of|side|Hamgyong|Pyongan|Hwanghae|Gyeongsang|"
     r"Chungcheong|Jeolla|Ossetia|Macedonia|Sudan))",
 )

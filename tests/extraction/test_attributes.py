@@ -39,6 +39,7 @@ def best_size(text: str) -> tuple[int | None, int | None, int | None] | None:
         ("Sixteen people fled the country.", (16, None, None)),
         ("A woman in her forties and her 16-year-old son were arrested.", (2, None, None)),
         ("She and four other North Koreans were sent back.", (5, None, None)),
+        ("Six armed Chinese hijackers seized an airliner.", (6, None, None)),
         ("The boat was towed to port, a JCS official said.", None),  # the speaker
         ("A senior party official defected.", (1, None, None)),
     ],
@@ -162,6 +163,8 @@ def test_origins(text: str, origin: str) -> None:
         ("He fled to avoid being sent to fight in Ukraine.", "RUS", None),
         ("The acting ambassador to Kuwait left his post.", "PRK", None),  # a posting, not a destination
         ("Four players failed to return from a tournament in Kigali, Rwanda.", "ERI", "RWA"),
+        ("The captain flew his MiG-19 fighter south.", "PRK", "KOR"),
+        ("A pilot did fly a MiG-19 to the South again in 1996.", "PRK", "KOR"),
     ],
 )
 def test_destinations(text: str, origin: str, destination: str | None) -> None:

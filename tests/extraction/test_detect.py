@@ -42,6 +42,8 @@ def test_prefilter(text: str, passes: bool) -> None:
         ("A Russian pilot flew his Mi-8 helicopter into Ukraine.", "fly_aircraft"),
         ("Two women from North Korea were found hiding in a container on a freight train.", "hide_in_vehicle"),
         ("Ten players are seeking asylum in Tanzania.", "asylum"),
+        ("Six armed hijackers seized an airliner and forced the crew to fly to South Korea.", "hijack"),
+        ("A North Korean pilot did fly a MiG-19 to the South again in 1996.", "fly_aircraft"),
         ("Cuban migrants came ashore in a wooden boat in the Florida Keys, the Border Patrol said.", "arrive_verb"),
     ],
 )
