@@ -187,6 +187,22 @@ def _compatible(draft: Draft, m: MentionInfo, *, ignore_date: bool = False) -> t
     return True, agree
 
 
+def _other_people(m: MentionInfo) -> Found | None:
+    """'Two other loggers from the same camp...': people set apart from those already told of, before the trigger
+    ('she and four other North Koreans' are counted with her, not set apart)."""
+    joined = [s for s in m.sizes if s.rule in ("companions", "companions_min", "conjoined")]
+    return next(
+        (
+            s
+            for s in m.sizes
+            if s.rule == "others"
+            and s.start < m.trigger.end
+            and not any(j.start <= s.start and s.end <= j.end for j in joined)
+        ),
+        None,
+    )
+
+
 def _is_background_date(m: MentionInfo, published: date | None) -> bool:
     """A date well before publication marks an earlier incident told as background."""
     d = m.event_date
@@ -225,7 +241,7 @@ def group(mentions: list[MentionInfo], published: date | None = None) -> list[Dr
                 target = top[0]
             elif m.support:
                 target = last if last in top else (top[0] if best_agree > 0 else None)
-            elif (m.new_event and best_agree == 0) or (
+            elif (m.new_event and (best_agree == 0 or (best_agree == 1 and _other_people(m) is not None))) or (
                 m.event_date is not None and best_agree == 0 and all(d.date_window() for d in top)
             ):
                 target = None
@@ -297,12 +313,18 @@ class _Builder:
         return best.window, best
 
     def size(self) -> tuple[int | None, int | None, int | None]:
+        first = self.draft.first
+        others = _other_people(first)
+        if others is not None:
+            # "Two other loggers ... tried to flee": the others are this incident's own people.
+            self.cite("group_size", others)
+            size, low, high = others.value
+            return size, low, high
         sizes = [s for m in self.draft.mentions if not m.support for s in m.sizes if s.rule in _SIZE_RULE_RANK]
         if not sizes:
             sizes = [s for m in self.draft.mentions for s in m.sizes if s.rule in _SIZE_RULE_RANK]
         if not sizes:
             return None, None, None
-        first = self.draft.first
         ranked = sorted(
             sizes,
             key=lambda s: (_SIZE_RULE_RANK.get(s.rule, 99), 0 if first.start <= s.start < first.end else 1, s.start),

@@ -84,6 +84,17 @@ def test_fleeing_again_is_another_incident_of_the_same_person() -> None:
     assert [(i["date_start"], i["group_size"]) for i in found] == [("2019-01-01", 5), ("2021-01-01", 1)]
 
 
+def test_other_people_who_tried_later_are_another_incident() -> None:
+    text = (
+        "A North Korean logging worker who fled a timber camp in Russia in 2019 has reached South Korea. He walked "
+        "away from the camp one night and hitchhiked to Khabarovsk.\n\n"
+        "Two other loggers from the same camp who tried to flee a few weeks after him were caught at the railway "
+        "station in Khabarovsk and sent home."
+    )
+    found = incidents(text, date(2021, 12, 15))
+    assert [(i["group_size"], i["outcome"]) for i in found] == [(1, "crossed"), (2, "repatriated")]
+
+
 def test_a_new_person_with_a_superlative_is_a_new_incident() -> None:
     text = (
         "A North Korean diplomat defected along with his wife, officials said.\n\n"
