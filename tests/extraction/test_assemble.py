@@ -129,6 +129,8 @@ def test_a_new_person_with_a_superlative_is_a_new_incident() -> None:
             "BWA",
             "abroad",
         ),
+        ("Two Ukrainian men swam across the Tisza River into Romania on Monday.", "UKR", "ROU", "river"),
+        ("A Russian soldier who deserted crossed the Narva River into Estonia last week.", "RUS", "EST", "river"),
     ],
 )
 def test_routes(text: str, origin: str, destination: str, method: str) -> None:

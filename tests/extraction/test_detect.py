@@ -106,6 +106,7 @@ def test_generic_penalty(text: str, generic: bool) -> None:
         ("About 20 soldiers briefly crossed the line by mistake.", 0.5),
         ("The crossing appeared to be unintentional.", 0.5),
         ("The soldiers who strayed across withdrew at once.", 0.5),
+        ("Tanks and armoured vehicles crossed under a smoke screen.", 0.5),
         ("A soldier crossed the line last Wednesday and asked to defect.", 0.0),
     ],
 )
