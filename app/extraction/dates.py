@@ -201,7 +201,12 @@ _REPORTING_BEFORE = re.compile(
     r"\b[^.;:!?]{0,40}$",
     re.IGNORECASE,
 )
-_DATELINE_AFTER = re.compile(r"^\s*\((?:Yonhap|AP|AFP|Reuters|IANS|UPI|Xinhua|KCNA|dpa)\)", re.IGNORECASE)
+_DATELINE_AFTER = re.compile(
+    r"^\s*\((?:Yonhap|AP|AFP|Reuters|IANS|UPI|Xinhua|KCNA|dpa)\)"
+    # any agency: "SEOUL, Aug. 3 (Sample Wire) --"
+    r"|^\s*\((?-i:[A-Z])[\w.&' -]{1,30}\)\s*(?:--|\u2014|\u2013|-)",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -562,7 +567,7 @@ def _resolved(
         except (ValueError, OverflowError):  # a date outside the calendar ("Feb. 30", year 1 minus a week)
             window = None
         before = text[max(0, s - 60) : s]
-        reporting = bool(_REPORTING_BEFORE.search(before)) or bool(_DATELINE_AFTER.match(text[e : e + 20]))
+        reporting = bool(_REPORTING_BEFORE.search(before)) or bool(_DATELINE_AFTER.match(text[e : e + 40]))
         # "since <date>" and "in the past week" bound a period; they do not date an event.
         since = (
             bool(re.search(r"\bsince\s+(?:the\s+)?$", before, re.IGNORECASE))
