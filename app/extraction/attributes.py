@@ -491,6 +491,7 @@ _OBJECT_POSITION_BEFORE = re.compile(
 )
 
 
+_GUARDED_BEFORE = re.compile(r"\b(?:police|security|prison|under|hotel|private)\s+$", re.I)
 # Nouns of people who, followed by "said", are telling the story rather than in it.
 _SPEAKER_NOUNS = frozenset(["officer", "officers", "commander", "spokesman", "spokeswoman", "spokesperson"])
 
@@ -512,6 +513,8 @@ def actors(text: str, start: int, end: int) -> list[Found]:
         before = text[max(0, m.start() - 20) : m.start()]
         # "a South Korean defence ministry official said" names who spoke, not who escaped; the "Workers' Party"
         # and "Red Guards" are not workers or soldiers.
+        if _GUARDED_BEFORE.search(before) and m.group(0).lower() in ("guard", "guards"):
+            continue  # "under police guard", "prison guards": no border guards
         speaker_noun = category == "official" or m.group(0).lower() in _SPEAKER_NOUNS
         if speaker_noun and _SPEAKER_AFTER.match(after):
             continue  # "a senior officer said on Thursday"

@@ -141,6 +141,7 @@ def test_gazetteer_finds_names_with_dotless_i(city: str, repeat: int) -> None:
         ("North Korean troops shot dead a South Korean fisheries official.", "KOR"),  # the troops are not the escapees
         ("A student from the North Korean border city of Hyesan waded across.", "PRK"),
         ("57 East Germans crawled through a tunnel.", "DDR"),
+        ("A Belarusian sprinter who refused to fly home from the Tokyo Olympics reached Warsaw.", "BLR"),
     ],
 )
 def test_origins(text: str, origin: str) -> None:
@@ -221,6 +222,7 @@ def test_actor_nouns(text: str, actor: str) -> None:
         "the U.S. Coast Guard said",
         "a former Red Guard",
         "a senior officer said on Thursday",  # a police speaker
+        "she spent the night under police guard",
     ],
 )
 def test_people_who_are_not_actors(text: str) -> None:
