@@ -320,7 +320,12 @@ class _Builder:
             self.cite("group_size", others)
             size, low, high = others.value
             return size, low, high
-        sizes = [s for m in self.draft.mentions if not m.support for s in m.sizes if s.rule in _SIZE_RULE_RANK]
+        core = [m for m in self.draft.mentions if not m.support]
+        sizes = [s for m in core for s in m.sizes if s.rule in _SIZE_RULE_RANK]
+        # Counts far after the trigger are usually other people ("...that led to the dismissal of several
+        # commanders"): the ones near it, when there are any.
+        near = [s for m in core for s in m.sizes if s.rule in _SIZE_RULE_RANK and s.start < m.trigger.end + 40]
+        sizes = near or sizes
         if not sizes:
             sizes = [s for m in self.draft.mentions for s in m.sizes if s.rule in _SIZE_RULE_RANK]
         if not sizes:
@@ -461,6 +466,10 @@ class _Builder:
 
         subject = usable(attrs.actors(text, *region))
         specific = [f for f in subject if f.value != "civilian"]
+        former = next((f for f in subject if f.rule == "former"), None)
+        if former is not None and not specific:
+            self.cite("actor", former)  # "a former gymnast vaulted the fence": what they are now, said outright
+            return str(former.value)
         if not specific:
             # "Twelve women who worked at a restaurant", "The four were fishermen", "The 18-year-old student": what
             # the incident's own words and the sentences that go on about the same people say they were.
@@ -475,7 +484,7 @@ class _Builder:
                     pool += [f for f in found if not attrs.in_object_position(text, f.start)]
             specific = [f for f in pool if f.value != "civilian"]
             if not specific and not subject:
-                subject = [f for f in usable(self.each(attrs.actors, core=True)) if f.rule == "person_noun"]
+                subject = [f for f in usable(self.each(attrs.actors, core=True)) if f.rule in ("person_noun", "former")]
         chosen_pool = specific or subject
         if not chosen_pool:
             # Someone escaped, and nothing says they were a soldier, diplomat, athlete...: a civilian.

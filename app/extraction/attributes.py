@@ -450,12 +450,21 @@ _FOREIGN_BEFORE = re.compile(
 )
 
 
+_EVADED_BEFORE = re.compile(
+    r"\b(?:evad(?:ed|ing)|elud(?:ed|ing)|dodg(?:ed|ing)|outr[au]n|slipped\s+past|escaped\s+from|fled\s+from)\s+"
+    r"(?:[\w'.-]+\s+){0,3}$",
+    re.I,
+)
+
+
 def is_agent(text: str, start: int, end: int, origin: str | None = None) -> bool:
     """'spotted by South Korean soldiers', 'Chinese police arrested...', 'four guards opened fire': people who act on
     the escapees, not the escapees. With a known origin, people of another nationality are not the escapees either."""
     before = text[max(0, start - 40) : start]
     if re.search(r"\bby\s+(?:[\w'.-]+\s+){0,3}$", before, re.I):
         return True
+    if _EVADED_BEFORE.search(before):
+        return True  # "evaded South Korean troops": whom they got away from
     if _AGENT_AFTER.match(text[end : end + 80]):
         return True
     foreign = _FOREIGN_BEFORE.search(before)
@@ -525,9 +534,10 @@ def actors(text: str, start: int, end: int) -> list[Found]:
             continue  # part of a name: the Coast Guard, the Red Guards, the National Guard
         if category == "civilian" and after.startswith(("'s", "\u2019s")):
             continue  # "the women's national team": the team, not women as such
+        rule = "person_noun"
         if category != "civilian" and _FORMER_BEFORE.search(before):
-            category = "civilian"  # "a former gymnast" is no longer one
-        out.append(Found(category, m.start(), m.end(), "person_noun", text[m.start() : m.end()]))
+            category, rule = "civilian", "former"  # "a former gymnast" is no longer one
+        out.append(Found(category, m.start(), m.end(), rule, text[m.start() : m.end()]))
     for category, pattern in lex.actor_context.items():
         for m in pattern.finditer(text, start, end):
             after = text[m.end() : m.end() + 25]

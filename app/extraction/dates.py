@@ -198,7 +198,9 @@ _REPORTING_BEFORE = re.compile(
     r"\b(?:told|tells|said|says|reported|reports|reporting|announced|confirmed|revealed|added|explained|stated|"
     r"when\s+reached|reached\s+by\s+(?:phone|telephone)|spoke|speaking|published|released|updated|wrote|"
     r"interview(?:ed)?|quoted|briefing|press\s+conference)"
-    r"\b[^.;:!?]{0,40}$",
+    # ...but not past the subject of what was said: "the ministry said she left South Korea in June"
+    r"\b(?:(?!\b(?:that|he|she|they|it|who|which|the\s+(?:man|woman|soldier|men|women|family|group|boat))\b)"
+    r"[^.;:!?]){0,40}$",
     re.IGNORECASE,
 )
 _DATELINE_AFTER = re.compile(

@@ -28,6 +28,12 @@ _NON_FINITE_BEFORE = re.compile(
 _INFINITIVE_BEFORE = re.compile(r"\bto\s+$", re.IGNORECASE)
 _DATE_LEAD = re.compile(r"(?:\b(?:in|on|during|around|and|late|early)\s+)*$", re.IGNORECASE)
 _CLAUSE_SPLIT_BEFORE = re.compile(r"(?:,\s*(?:and|but|while)\s+|;\s*|,\s*)$")
+# After a date that opens a clause of its own comes that clause's subject; "..., Gangwon Province, on Friday and is
+# in custody" goes on with the same subject's verb.
+_PREDICATE_AFTER_DATE = re.compile(
+    r"\s*,?\s*(?:and\s+|but\s+)?(?:is|was|were|are|has|had|have|been|being|did|does|will|would|could|then|\w+ed)\b",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,9 +62,10 @@ def segments(doc: Document, sentence: Sentence, dates: list[DateMention]) -> lis
         before = doc.text[window_start : d.start]
         lead = _DATE_LEAD.search(before)
         clause_start = d.start - (len(lead.group(0)) if lead else 0)
-        if _CLAUSE_SPLIT_BEFORE.search(doc.text[max(sentence.start, clause_start - 20) : clause_start]) or re.match(
-            r",\s*when\b", doc.text[d.end : d.end + 8]
-        ):
+        if (
+            _CLAUSE_SPLIT_BEFORE.search(doc.text[max(sentence.start, clause_start - 20) : clause_start])
+            and not _PREDICATE_AFTER_DATE.match(doc.text, d.end, min(sentence.end, d.end + 40))
+        ) or re.match(r",\s*when\b", doc.text[d.end : d.end + 8]):
             cuts.append(clause_start)
     cuts.extend(_cuts_between_dates(doc, sentence, dates))
     bounds = [sentence.start, *sorted(set(cuts)), sentence.end]

@@ -95,6 +95,26 @@ def test_other_people_who_tried_later_are_another_incident() -> None:
     assert [(i["group_size"], i["outcome"]) for i in found] == [(1, "crossed"), (2, "repatriated")]
 
 
+def test_a_date_after_a_comma_that_goes_on_with_the_verb_stays_in_the_clause() -> None:
+    text = (
+        "A North Korean man crossed the Military Demarcation Line on the eastern front in Goseong, Gangwon Province, "
+        "on Friday and is in military custody, the Joint Chiefs of Staff said Monday."
+    )
+    (only,) = incidents(text, date(2025, 4, 14))
+    assert only["date_start"] == "2025-04-11"
+
+
+def test_a_background_case_keeps_its_own_person() -> None:
+    text = (
+        "A North Korean soldier crossed the border on Friday, the military said.\n\n"
+        "In 2020, a former gymnast vaulted over the border fence in Goseong and evaded South Korean troops for hours, "
+        "an incident that led to the dismissal of several commanders."
+    )
+    background = incidents(text, date(2025, 4, 14))[-1]
+    assert (background["date_start"], background["group_size"], background["actor"]) == ("2020-01-01", 1, "civilian")
+    assert (background["origin_country"], background["destination_country"]) == ("PRK", "KOR")
+
+
 def test_a_new_person_with_a_superlative_is_a_new_incident() -> None:
     text = (
         "A North Korean diplomat defected along with his wife, officials said.\n\n"

@@ -146,6 +146,19 @@ def test_a_span_before_an_event_is_no_date() -> None:
     assert [d.text for d in find_dates(text, 0, len(text), PUB, None)] == ["March 2"]
 
 
+@pytest.mark.parametrize(
+    ("text", "reporting"),
+    [
+        ("The ministry said on Thursday that it was checking.", True),
+        ("The JCS said Monday.", True),
+        ("The ministry said she left South Korea in June.", False),  # the date of what was said
+    ],
+)
+def test_reporting_dates(text: str, reporting: bool) -> None:
+    (found,) = find_dates(text, 0, len(text), PUB, None)
+    assert found.reporting is reporting
+
+
 def test_day_anaphora_needs_a_reference() -> None:
     text = "A soldier crossed the line the previous day."
     (found,) = find_dates(text, 0, len(text), None, None)
