@@ -85,6 +85,7 @@ def test_weak_forms_are_discounted() -> None:
         ("Six soldiers crossed the Yalu River on the night of the 2nd.", False),
         ("In a typical year, only one or two soldiers cross the line.", True),
         ("He planned to defect next year.", True),
+        ("Imagine a young woman who crosses the Tumen tomorrow.", True),
         ("Two men found aboard a boat have said they want to defect to the South.", False),  # a wish after the event
         ("Each time a soldier crosses, the army tightens its guard.", True),
         ("The fences are meant to stop its own soldiers and civilians from fleeing to the South.", True),
@@ -107,6 +108,8 @@ def test_generic_penalty(text: str, generic: bool) -> None:
         ("The crossing appeared to be unintentional.", 0.5),
         ("The soldiers who strayed across withdrew at once.", 0.5),
         ("Tanks and armoured vehicles crossed under a smoke screen.", 0.5),
+        ("Their boat drifted south by accident after its engine broke down.", 0.5),
+        ('She joked that she still "defects" from her party\'s line on housing.', 0.6),
         ("A soldier crossed the line last Wednesday and asked to defect.", 0.0),
     ],
 )
