@@ -100,6 +100,11 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         ("month_day", rf"\b{_MONTH}\s+{_DAY}\b(?!\s*(?:,\s*)?\d)"),
         ("day_month", rf"\b{_DAY}\s+(?:of\s+)?{_MONTH}\b"),
         ("years_ago_this_month", rf"\b{_NUM}\s+years?\s+ago\s+this\s+month\b"),
+        ("years_ago_today", rf"\b{_NUM}\s+years?\s+ago\s+today\b"),
+        (
+            "month_rel_year",
+            rf"\b(?:in\s+|during\s+)?{_MOD}{_MONTH},?\s+(?:of\s+)?(?P<rel>last\s+year|this\s+year|the\s+previous\s+year)\b",
+        ),
         (
             "yesterday",
             r"\b(?P<rel>the\s+day\s+before\s+yesterday|yesterday|last\s+night|today|tonight|earlier\s+today|this\s+(?:morning|afternoon|evening))\b",
@@ -164,6 +169,8 @@ _NEEDS: dict[str, tuple[str, ...]] = {
     "last_month": ("month",),
     "this_year": ("year",),
     "years_ago_this_month": ("ago",),
+    "years_ago_today": ("ago",),
+    "month_rel_year": ("year",),
     "ago": ("ago",),
     "anaphoric_year": ("year",),
     "anaphoric_day": ("day",),
@@ -380,6 +387,12 @@ def _resolve(rule: str, m: re.Match[str], ref: date | None, previous: DateWindow
         if rel in ("last year", "the previous year"):
             return DateWindow(date(ref.year - 1, 1, 1), date(ref.year - 1, 12, 31), "year")
         return DateWindow(date(ref.year, 1, 1), ref, "year")
+    if rule == "years_ago_today":
+        n = _count(g["num"])
+        return _day(ref.replace(year=ref.year - n) if (ref.month, ref.day) != (2, 29) else date(ref.year - n, 2, 28))
+    if rule == "month_rel_year":
+        year = ref.year if re.sub(r"\s+", " ", g["rel"]) == "this year" else ref.year - 1
+        return _modified_month(year, MONTHS[g["month"]], mod)
     if rule == "years_ago_this_month":
         n = _count(g["num"])
         return DateWindow(*_month_range(ref.year - n, ref.month), "month")
@@ -473,7 +486,7 @@ def _plausible(rule: str, m: re.Match[str], text: str) -> bool:
         ):
             return re.match(r"\s+of\s+(?:this|that|the)\s+month", after) is not None
         return int(m.group("day")) <= 31
-    if rule in ("month_day", "day_month", "month_alone", "month_year"):
+    if rule in ("month_day", "day_month", "month_alone", "month_year", "month_rel_year"):
         month_text = text[m.start("month") : m.end("month")]  # the article's own case, not the matcher's
         if month_text.lower() == "may" and not month_text[0].isupper():
             return False  # the modal verb

@@ -28,6 +28,7 @@ _NON_FINITE_BEFORE = re.compile(
 _INFINITIVE_BEFORE = re.compile(r"\bto\s+$", re.IGNORECASE)
 _DATE_LEAD = re.compile(r"(?:\b(?:in|on|during|around|and|late|early)\s+)*$", re.IGNORECASE)
 _CLAUSE_SPLIT_BEFORE = re.compile(r"(?:,\s*(?:and|but|while)\s+|;\s*|,\s*)$")
+_COPULA_BEFORE = re.compile(r"\b(?:was|were|is|are|came)\s+$", re.IGNORECASE)
 # After a date that opens a clause of its own comes that clause's subject; "..., Gangwon Province, on Friday and is
 # in custody" goes on with the same subject's verb.
 _PREDICATE_AFTER_DATE = re.compile(
@@ -62,8 +63,11 @@ def segments(doc: Document, sentence: Sentence, dates: list[DateMention]) -> lis
         before = doc.text[window_start : d.start]
         lead = _DATE_LEAD.search(before)
         clause_start = d.start - (len(lead.group(0)) if lead else 0)
+        lead_in = doc.text[max(sentence.start, clause_start - 20) : clause_start]
+        if _COPULA_BEFORE.search(lead_in):
+            continue  # "the last time a soldier defected was in August, when...": the date completes that clause
         if (
-            _CLAUSE_SPLIT_BEFORE.search(doc.text[max(sentence.start, clause_start - 20) : clause_start])
+            _CLAUSE_SPLIT_BEFORE.search(lead_in)
             and not _PREDICATE_AFTER_DATE.match(doc.text, d.end, min(sentence.end, d.end + 40))
         ) or re.match(r",\s*when\b", doc.text[d.end : d.end + 8]):
             cuts.append(clause_start)

@@ -104,6 +104,15 @@ def test_a_date_after_a_comma_that_goes_on_with_the_verb_stays_in_the_clause() -
     assert only["date_start"] == "2025-04-11"
 
 
+def test_a_date_that_completes_its_clause_stays_with_it() -> None:
+    text = (
+        "A North Korean soldier crossed the border today, officials said.\n\n"
+        "The last time a North Korean soldier defected across the MDL was in August last year, when a soldier walked "
+        "across in the eastern sector."
+    )
+    assert [i["date_start"] for i in incidents(text, date(2024, 5, 29))] == ["2024-05-29", "2023-08-01"]
+
+
 def test_a_background_case_keeps_its_own_person() -> None:
     text = (
         "A North Korean soldier crossed the border on Friday, the military said.\n\n"

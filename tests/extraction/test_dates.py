@@ -38,6 +38,8 @@ def first(text: str, ref: date | None = PUB):
         ("In late summer 1976, a pilot flew his jet east.", PUB, date(1976, 7, 15), date(1976, 9, 22), "month"),
         ("In the summer of 1973 they swam.", PUB, date(1973, 6, 1), date(1973, 8, 31), "month"),
         ("In early spring 1990 they left.", PUB, date(1990, 3, 1), date(1990, 4, 15), "month"),
+        ("He swam across in July last year.", PUB, date(2020, 7, 1), date(2020, 7, 31), "month"),
+        ("Fifty years ago today, a sailor jumped ship.", PUB, date(1971, 3, 25), date(1971, 3, 25), "day"),
         ("He defected in August 1983.", PUB, date(1983, 8, 1), date(1983, 8, 31), "month"),
         ("He defected in 1997.", PUB, date(1997, 1, 1), date(1997, 12, 31), "year"),
         ("He defected two years ago.", PUB, date(2019, 1, 1), date(2019, 12, 31), "year"),
