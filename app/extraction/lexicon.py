@@ -312,6 +312,9 @@ def _lowered_document(text: str) -> str | None:
     return low
 
 
+_SpansTarget = tuple[str, list[int], Callable[[str, int, int], "re.Match[str] | None"]]
+
+
 class CasefoldPattern:
     """A case-insensitive pattern run as a case-sensitive one over the lower-cased document.
 
@@ -413,9 +416,11 @@ class CasefoldPattern:
                 yield m
                 resume = m.end()
 
-    def _spans_target(self, text: str) -> tuple[str, list[int]] | None:
-        """(string the pattern runs on, candidate offsets) when the word index serves `finditer_spans`, else None."""
-        return self._indexed(text)
+    def _spans_target(self, text: str) -> _SpansTarget | None:
+        """(string the pattern runs on, candidate offsets, its match) when the word index serves `finditer_spans`,
+        else None."""
+        indexed = self._indexed(text)
+        return None if indexed is None else (indexed[0], indexed[1], self._fast.match)
 
     def _closed(self, pattern: re.Pattern[str], target: str, pos: int, endpos: int) -> bool:
         """True when no literal opening of the pattern occurs in target[pos:endpos]: no match is possible."""
@@ -488,9 +493,9 @@ class WordPattern(CasefoldPattern):
     def _target(self, text: str) -> tuple[re.Pattern[str], str]:
         return self._fast, text
 
-    def _spans_target(self, text: str) -> tuple[str, list[int]] | None:
+    def _spans_target(self, text: str) -> _SpansTarget | None:
         candidates = self._document_candidates(text)
-        return None if candidates is None else (text, candidates)
+        return None if candidates is None else (text, candidates, self._fast.match)
 
     def _document_candidates(self, text: str) -> list[int] | None:
         """Where a match can start in the document (from its lower-cased word index), or None: scan it."""
@@ -590,15 +595,16 @@ def finditer_spans(
     An indexed pattern walks its candidate offsets in the document once, however many spans (sentences) there are,
     instead of one search per span, most of which hold no candidate at all. Where the index does not serve, each
     span is searched, unless `may_hold(i)` (a cheap test, such as a needed word) says span i cannot match."""
-    served = pattern._spans_target(text) if isinstance(pattern, CasefoldPattern) else None
+    # compile_ci types its CasefoldPatterns as re.Pattern (same interface); look at it as an object to tell.
+    as_object: object = pattern
+    served = as_object._spans_target(text) if isinstance(as_object, CasefoldPattern) else None
     if served is None:
         for i, (start, end) in enumerate(spans):
             if may_hold is None or may_hold(i):
                 for m in pattern.finditer(text, start, end):
                     yield i, m
         return
-    target, candidates = served
-    match = pattern._fast.match
+    target, candidates, match = served
     starts = [start for start, _ in spans]
     i = -1
     end = resume = 0
@@ -613,10 +619,10 @@ def finditer_spans(
             resume = spans[i][0]
         if at < resume:
             continue  # matches do not overlap: the next one starts where the last ended, as with finditer
-        m = match(target, at, end)
-        if m is not None:
-            yield i, m
-            resume = m.end()
+        found = match(target, at, end)
+        if found is not None:
+            yield i, found
+            resume = found.end()
 
 
 def compile_ci(source: str, flags: int = 0) -> re.Pattern[str]:
