@@ -593,8 +593,9 @@ def finditer_spans(
     in turn.
 
     An indexed pattern walks its candidate offsets in the document once, however many spans (sentences) there are,
-    instead of one search per span, most of which hold no candidate at all. Where the index does not serve, each
-    span is searched, unless `may_hold(i)` (a cheap test, such as a needed word) says span i cannot match."""
+    instead of one search per span, most of which hold no candidate at all. A span is searched only where
+    `may_hold(i)` (a cheap test, such as a needed word) does not rule it out: a word the index admits (every "in" for
+    "in <year>") is tried only in sentences that can hold the rest."""
     # compile_ci types its CasefoldPatterns as re.Pattern (same interface); look at it as an object to tell.
     as_object: object = pattern
     served = as_object._spans_target(text) if isinstance(as_object, CasefoldPattern) else None
@@ -616,7 +617,8 @@ def finditer_spans(
             end = spans[i][1]
             if at >= end:
                 continue  # between spans
-            resume = spans[i][0]
+            # A span that cannot match is passed over: its candidates resume after its end.
+            resume = spans[i][0] if may_hold is None or may_hold(i) else end
         if at < resume:
             continue  # matches do not overlap: the next one starts where the last ended, as with finditer
         found = match(target, at, end)
