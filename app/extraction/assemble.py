@@ -49,6 +49,7 @@ class MentionInfo:
     destinations: tuple[str, ...] = ()
     support: bool = False
     headline: bool = False
+    goes_back: bool = False  # it says they went back home ("swam back to North Korea"): a journey of its own
     continuation: bool = False  # an anaphoric mention joined despite its date: a later or earlier step of the same
     # journey ("They were picked up on Thursday", "They had crossed into China a year ago"), so its dates are not
     # the incident's
@@ -227,6 +228,7 @@ def group(mentions: list[MentionInfo], published: date | None = None) -> list[Dr
             and m.trigger.rule not in _ATTEMPT_RULES  # "He had tried to escape on May 9": an earlier attempt
             and not m.headline
             and last is not None
+            and not (m.goes_back and not any(x.goes_back for x in last.mentions))
             and all(d is not last for d, _ in candidates)
             and _compatible(last, m, ignore_date=True)[0]
         ):
@@ -763,6 +765,10 @@ def build(
     actor = b.actor(stated_origin)
     armed = b.armed()
     outcome = b.outcome()
+    if outcome == "returned" and any(
+        e.field == "destination_country" and e.rule in attrs.GOING_BACK_RULES for e in b.evidence
+    ):
+        outcome = "crossed"  # "crossed back into the North" is this incident's own crossing, not a later return
     places = b.places()
     location = b.location()
     if location is None and crossing is not None:

@@ -637,6 +637,8 @@ def resolve_place_name(name: str, origin: str | None) -> tuple[str | None, Place
 DESTINATION_RANK = {
     "aim": 0,
     "eventually_to": 0,
+    "back_to": 0,
+    "returned_north": 0,
     "asylum_in": 1,
     "reach_place": 1,
     "arrived_in": 1,
@@ -655,6 +657,9 @@ _TO_THE_SIDE = WordPattern(
     r"(?:the\s+)?(South|North|south|north)\b(?!\s+(?:Korean|Koreans|Korea|of|side|Hamgyong|Pyongan|Hwanghae|Gyeongsang|"
     r"Chungcheong|Jeolla|Ossetia|Macedonia|Sudan))",
 )
+# "swam back to North Korea", "returned to the North": people going home on their own, a reverse defection when
+# home is the country they had fled (the route's consistency check then puts the origin on the other side).
+GOING_BACK_RULES = frozenset(("back_to", "returned_north"))
 _BACK_BEFORE = re.compile(r"\b(?:back|home|returned|sent|handed|deported|repatriated)\s+(?:[\w-]+\s+){0,3}$", re.I)
 # "the acting ambassador to Kuwait", "posted to Rome": where someone served, not where they went.
 _POSTING_BEFORE = re.compile(
@@ -673,13 +678,14 @@ def _destination_candidates(text: str, start: int, end: int) -> list[tuple[int, 
             name = m.group("place")
             s = start + m.start("place")
             before = text[max(start, s - 30) : s]
-            if _BACK_BEFORE.search(before) or _POSTING_BEFORE.search(before):
+            going_back = rule in GOING_BACK_RULES
+            if (_BACK_BEFORE.search(before) and not going_back) or _POSTING_BEFORE.search(before):
                 continue  # "sent back to North Korea" is a repatriation, not where they went
             country, _place, crossing = resolve_place_name(name, None)
             if crossing is not None:
                 out.append((DESTINATION_RANK.get(rule, 2), Found(crossing, s, s + len(name), rule, name), False))
             elif country:
-                explicit = rule in ("to_place", "aim", "reach_place", "arrived_in")
+                explicit = going_back or rule in ("to_place", "aim", "reach_place", "arrived_in")
                 out.append((DESTINATION_RANK.get(rule, 2), Found(country, s, s + len(name), rule, name), explicit))
     for m in _TO_THE_SIDE.finditer_slice(text, start, end):
         word = m.group(1).lower()

@@ -72,10 +72,12 @@ def segments(doc: Document, sentence: Sentence, dates: list[DateMention]) -> lis
         ) or re.match(r",\s*when\b", doc.text[d.end : d.end + 8]):
             cuts.append(clause_start)
     cuts.extend(_cuts_between_dates(doc, sentence, dates))
+    cuts.extend(_cuts_after_relative_dates(doc, sentence, dates))
     bounds = [sentence.start, *sorted(set(cuts)), sentence.end]
     return [Segment(sentence, s, e) for s, e in itertools.pairwise(bounds) if doc.text[s:e].strip()]
 
 
+_RELATIVE_BEFORE = re.compile(r"\b(?:who|which|that)\s+(?:had\s+|has\s+|have\s+)?\w+", re.IGNORECASE)
 _CLAUSE_BOUNDARY = re.compile(r",\s+|\s+(?:who|which|when|after|before|and|but|while)\s+", re.IGNORECASE)
 
 
@@ -92,6 +94,24 @@ def _cuts_between_dates(doc: Document, sentence: Sentence, dates: list[DateMenti
             cut = boundaries[-1].start()
             if find_trigger(doc.text, cut, second.end + 1) is not None:
                 cuts.append(cut)
+    return cuts
+
+
+def _cuts_after_relative_dates(doc: Document, sentence: Sentence, dates: list[DateMention]) -> list[int]:
+    """'A defector who crossed into the South in 2020 crossed back on Saturday', 'A woman who defected eight years
+    ago has gone back to the North': the date closes a relative clause about the earlier event, and the main verb
+    that follows, with an escape of its own, tells of the later one."""
+    cuts = []
+    for d in dates:
+        if d.reporting or d.window is None:
+            continue
+        predicate = _PREDICATE_AFTER_DATE.match(doc.text, d.end, min(sentence.end, d.end + 40))
+        if (
+            predicate is not None
+            and _RELATIVE_BEFORE.search(doc.text, max(sentence.start, d.start - 120), d.start)
+            and find_trigger(doc.text, d.end, sentence.end) is not None
+        ):
+            cuts.append(d.end)
     return cuts
 
 

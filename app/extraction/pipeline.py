@@ -87,6 +87,7 @@ def _mentions(doc: Document, dates: dict[int, list[DateMention]], title: str | N
                     if places:
                         strength += 0.05
                 if sizes is not None and strength >= detect.MENTION_FLOOR:
+                    destinations = attrs.destinations(doc.text, seg.start, seg.end, None)
                     mention = MentionInfo(
                         start=seg.start,
                         end=seg.end,
@@ -98,7 +99,8 @@ def _mentions(doc: Document, dates: dict[int, list[DateMention]], title: str | N
                         new_event=detect.is_new_event_cue(seg_text)
                         or _opens_with_own_date(doc.text, seg.start, seg_dates),
                         anaphoric=anaphoric,
-                        destinations=tuple(f.value for f in attrs.destinations(doc.text, seg.start, seg.end, None)),
+                        destinations=tuple(f.value for f in destinations),
+                        goes_back=any(f.rule in attrs.GOING_BACK_RULES for f in destinations),
                         support=headline,
                         headline=headline,
                     )

@@ -133,6 +133,35 @@ def test_a_new_person_with_a_superlative_is_a_new_incident() -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "published", "expected"),
+    [
+        (  # the relative clause's date closes the earlier event; the main verb tells of the return
+            "A North Korean defector who crossed the border fence into South Korea in 2020 crossed back into North "
+            "Korea on Saturday, the military said.",
+            date(2022, 1, 2),
+            [("2020-01-01", "PRK", "KOR", "crossed"), ("2022-01-01", "KOR", "PRK", "crossed")],
+        ),
+        (  # "The man" is the same person, but going back home is a journey of its own
+            "A defector who had fled to the South three years ago is back in his home town.\n\n"
+            "The man slipped through a drainage tunnel on Ganghwa Island and swam across the Han River estuary back "
+            "to North Korea on July 18, the military said.",
+            date(2020, 7, 27),
+            [("2017-01-01", "PRK", "KOR", "crossed"), ("2020-07-18", "KOR", "PRK", "crossed")],
+        ),
+        (  # "sent back" is a repatriation, not a return of one's own
+            "A North Korean soldier crossed the Tumen River into China on Monday and was sent back to North Korea.",
+            PUB,
+            [("2021-03-22", "PRK", "CHN", "repatriated")],
+        ),
+    ],
+)
+def test_going_back_home_is_a_reverse_crossing(text: str, published: date, expected: list[tuple]) -> None:  # type: ignore[type-arg]
+    found = incidents(text, published)
+    got = [(i["date_start"], i["origin_country"], i["destination_country"], i["outcome"]) for i in found]
+    assert got == expected
+
+
+@pytest.mark.parametrize(
     ("text", "origin", "destination", "method"),
     [
         # reverse defection: the explicit destination is the North, so the origin is the South
