@@ -434,7 +434,8 @@ def group_sizes(text: str, start: int, end: int) -> list[Found]:
 _AGENT_VERBS = (
     r"(?:shot|shoot|fired|opened\s+fire|killed|caught|arrested|detained|captured|apprehended|intercepted|spotted|"
     r"found|picked\s+up|rescued|recovered|questioned|stopped|seized|chased|searched|pursued|escorted|towed|"
-    r"patrolled|crawled\s+forward|went\s+out|dragged|handed|deported|repatriated)"
+    r"patrolled|crawled\s+forward|went\s+out|dragged|handed|deported|repatriated|"
+    r"(?:failed|tried|rushed|were\s+unable)\s+to\s+(?:catch|stop|detect|spot|capture|intercept|find))"
 )
 # "North Korean border guards shot and killed a man", "Mongolian border guards picked up...": the noun phrase
 # (up to three more words), optional adverbs, then an active verb acting on someone.

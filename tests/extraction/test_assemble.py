@@ -229,6 +229,11 @@ def test_consistent_route(
         ),
         ("A Russian contract soldier who deserted walked into Kazakhstan last Saturday.", "soldier"),
         ("A Cuban air force major flew his MiG-23 to Key West on 20 March 1991.", "soldier"),
+        (
+            "A man climbed the fence on the eastern front and crossed the Military Demarcation Line on Saturday, but "
+            "troops failed to catch him.",
+            "civilian",
+        ),
     ],
 )
 def test_actor_is_the_people_who_escaped(text: str, actor: str) -> None:
