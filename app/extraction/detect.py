@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 
 from app.extraction.dates import DateMention
-from app.extraction.lexicon import PatternGroup, lexicon
+from app.extraction.lexicon import PatternGroup, compile_ci, lexicon
 from app.extraction.types import Document, Found, Sentence
 
 MENTION_FLOOR = 0.5
@@ -28,6 +28,14 @@ _NON_FINITE_BEFORE = re.compile(
 _INFINITIVE_BEFORE = re.compile(r"\bto\s+$", re.IGNORECASE)
 _DATE_LEAD = re.compile(r"(?:\b(?:in|on|during|around|and|late|early)\s+)*$", re.IGNORECASE)
 _CLAUSE_SPLIT_BEFORE = re.compile(r"(?:,\s*(?:and|but|while)\s+|;\s*|,\s*)$")
+_CONJUNCTION = re.compile(r"[,;]\s*(?:and|but|while)\b|;", re.IGNORECASE)
+# After a date set off by a bare comma, a clause of its own opens with its subject ("..., in November, a gymnast
+# ..."); "..., Gangwon Province, on Tuesday evening after crossing the line" only finishes the clause.
+_SUBJECT_AFTER_DATE = re.compile(
+    r"\s*,?\s*(?:a|an|another|the|this|that|these|those|one|two|three|four|five|six|seven|eight|nine|ten|eleven|"
+    r"twelve|\w+teen|twenty|thirty|forty|fifty|several|some|many|most|both|all|dozens|scores|hundreds|more|\d+|he|"
+    r"she|they|it|[A-Z][\w'-]*)\b"
+)
 _COPULA_BEFORE = re.compile(r"\b(?:was|were|is|are|came)\s+$", re.IGNORECASE)
 # After a date that opens a clause of its own comes that clause's subject; "..., Gangwon Province, on Friday and is
 # in custody" goes on with the same subject's verb.
@@ -69,6 +77,10 @@ def segments(doc: Document, sentence: Sentence, dates: list[DateMention]) -> lis
         if (
             _CLAUSE_SPLIT_BEFORE.search(lead_in)
             and not _PREDICATE_AFTER_DATE.match(doc.text, d.end, min(sentence.end, d.end + 40))
+            and (
+                _CONJUNCTION.search(doc.text, max(sentence.start, clause_start - 4), d.start)
+                or _SUBJECT_AFTER_DATE.match(doc.text, d.end, min(sentence.end, d.end + 40))
+            )
         ) or re.match(r",\s*when\b", doc.text[d.end : d.end + 8]):
             cuts.append(clause_start)
     cuts.extend(_cuts_between_dates(doc, sentence, dates))
@@ -225,8 +237,10 @@ def not_escape_penalty(text: str, start: int, end: int) -> float:
     return min(penalty, 1.0)
 
 
-def is_new_event_cue(text: str) -> bool:
-    return lexicon().new_event_cues.search(text) is not None
+def is_new_event_cue(text: str, start: int = 0, end: int | None = None) -> bool:
+    """Whether text[start:end] says it tells of another event ('In a separate case', 'two other soldiers who...').
+    Searched in place, so the document's word index narrows the search."""
+    return lexicon().new_event_cues.search(text, start, len(text) if end is None else end) is not None
 
 
 # Case-insensitive matching takes long s and dotless i for s and i; the dotted capital I lower-cases to i and a
@@ -244,10 +258,10 @@ def _anaphora_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
     lex = lexicon()
     words = [*lex.person_nouns, *lex.group_nouns, *(w for w in lex.number_words if len(w) > 2)]
     nouns = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
-    subject = re.compile(
+    # Run over the lower-cased text (`compile_ci`): Python's `re` is slow on a long alternation with IGNORECASE.
+    subject = compile_ci(
         rf"""^\s*["']?\s*(?:the|these|those|all|both|this)\s+(?:[\w'-]+\s+){{0,3}}?(?P<noun>{nouns}|\d{{1,3}}|\d+-year-old|"""
-        rf"""group|pair|boat|vessel|escape|defection|incident|crossing)\b""",
-        re.I,
+        rf"""group|pair|boat|vessel|escape|defection|incident|crossing)\b"""
     )
     obj = re.compile(
         r"^[^.;]{0,80}?\b(?:arrested|detained|caught|captured|found|picked\s+up|spotted|rescued|intercepted|stopped|"
@@ -267,8 +281,10 @@ def is_anaphoric(text: str, start: int = 0, end: int | None = None) -> bool:
         return True
     subject, obj = _anaphora_patterns()
     m = subject.match(head)
-    if m is not None and (m.group("noun")[0].islower() or m.group("noun")[0].isdigit()):
-        return True
+    if m is not None:
+        first = head[m.start("noun")]  # as written: the match itself may be of the lower-cased text
+        if first.islower() or first.isdigit():
+            return True
     # The object pattern tries its verbs at each of its first 80 characters; most heads hold none of them. The
     # folded head holds a verb wherever the case-insensitive pattern could match one.
     low = head.lower().translate(_FOLD_FOR_GATE)

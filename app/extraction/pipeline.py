@@ -96,7 +96,7 @@ def _mentions(doc: Document, dates: dict[int, list[DateMention]], title: str | N
                         dates=seg_dates,
                         sizes=sizes,
                         places=places,
-                        new_event=detect.is_new_event_cue(seg_text)
+                        new_event=detect.is_new_event_cue(doc.text, seg.start, seg.end)
                         or _opens_with_own_date(doc.text, seg.start, seg_dates),
                         anaphoric=anaphoric,
                         destinations=tuple(f.value for f in destinations),

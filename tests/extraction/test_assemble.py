@@ -95,13 +95,31 @@ def test_other_people_who_tried_later_are_another_incident() -> None:
     assert [(i["group_size"], i["outcome"]) for i in found] == [(1, "crossed"), (2, "repatriated")]
 
 
-def test_a_date_after_a_comma_that_goes_on_with_the_verb_stays_in_the_clause() -> None:
-    text = (
+@pytest.mark.parametrize(
+    "text",
+    [
         "A North Korean man crossed the Military Demarcation Line on the eastern front in Goseong, Gangwon Province, "
-        "on Friday and is in military custody, the Joint Chiefs of Staff said Monday."
-    )
+        "on Friday and is in military custody, the Joint Chiefs of Staff said Monday.",
+        # no new subject after the date: it finishes the clause
+        "A North Korean man climbed over the fence of a guard post in Goseong, Gangwon Province, on Friday evening "
+        "after crossing the Military Demarcation Line, the Joint Chiefs of Staff said Monday.",
+        "A North Korean man swam south along the coast and came ashore near the border in Goseong, early Friday, "
+        "before wandering for hours, the military said Monday.",
+        "A North Korean soldier who crossed the frozen Tumen River into China broke into homes in a village, on "
+        "Friday and robbed them, police said Monday.",
+    ],
+)
+def test_a_date_after_a_comma_that_goes_on_with_the_verb_stays_in_the_clause(text: str) -> None:
     (only,) = incidents(text, date(2025, 4, 14))
     assert only["date_start"] == "2025-04-11"
+
+
+def test_a_date_after_a_comma_and_a_conjunction_opens_another_incident() -> None:
+    text = (
+        "In 2009, twelve Eritrean players vanished in Nairobi during a tournament, and in 2012 thirteen players "
+        "disappeared in Kampala."
+    )
+    assert [i["date_start"] for i in incidents(text)] == ["2009-01-01", "2012-01-01"]
 
 
 def test_a_date_that_completes_its_clause_stays_with_it() -> None:
