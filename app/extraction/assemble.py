@@ -470,6 +470,10 @@ class _Builder:
         specific = [f for f in subject if f.value != "civilian"]
         former = next((f for f in subject if f.rule == "former"), None)
         if former is not None and not specific:
+            if any(_DESERTED.search(text, s, e) for s, e in self.spans):
+                # "a former commander ... who had deserted": a soldier who left his unit
+                self.cite("actor", former, "former_deserter")
+                return "soldier"
             self.cite("actor", former)  # "a former gymnast vaulted the fence": what they are now, said outright
             return str(former.value)
         if not specific:
@@ -593,6 +597,7 @@ _DEPARTURE_BEFORE = re.compile(
     re.I,
 )
 _SUCCESSORS = {"SUN": "RUS", "DDR": "DEU"}
+_DESERTED = re.compile(r"\b(?:deserted|deserter|deserting|desertion)\b", re.I)
 _ENFORCERS = re.compile(
     r"\b(?:guards?|troops|police|patrols?|soldiers|authorities|forces|militia|coast\s*guard|marines)\b", re.I
 )
@@ -760,6 +765,8 @@ def build(
     destination = b.destination(origin, crossing, provisional_method)
     origin, destination = _consistent_route(origin, destination, crossing)
     method = b.method(crossing, origin, destination) if provisional_method is None else provisional_method
+    if method == "dmz" and (origin or destination) and origin not in _KOREAS and destination not in _KOREAS:
+        method = "land"  # fences and barbed wire on another land border: Russia-Norway, Venezuela-Colombia
     if origin is None and destination is None and crossing is None:
         return None
     actor = b.actor(stated_origin)

@@ -490,7 +490,13 @@ _SPEAKER_AFTER = re.compile(
 )
 _INSTITUTION_AFTER = re.compile(r"\s*(?:'\s*|s'\s*)?(?:party|union|association|federation|league)\b", re.I)
 _POSSESSOR_BEFORE = re.compile(r"(?:'s|s')\s+(?:[\w-]+\s+){0,1}$")
-_FORMER_BEFORE = re.compile(r"\b(?:former|ex-|retired|onetime|one-time)\s*(?:[\w-]+\s+){0,1}$", re.I)
+_FORMER_BEFORE = re.compile(
+    r"\b(?:former|ex-|retired|onetime|one-time)\s*(?:[\w-]+\s+){0,1}$"
+    r"|\b(?:previously|once|formerly)\s+(?:trained|worked|served|competed)\s+as\s+(?:a|an)\s+(?:[\w-]+\s+)?$"
+    # "a civilian worker in the North": a civilian, not a labourer sent abroad
+    r"|\bcivilian\s+$",
+    re.I,
+)
 # "told officials", "according to the official", "handed back to North Korean officials": people in an object
 # position are not the subject of the story.
 _OBJECT_POSITION_BEFORE = re.compile(
@@ -536,7 +542,7 @@ def actors(text: str, start: int, end: int) -> list[Found]:
         if category == "civilian" and after.startswith(("'s", "\u2019s")):
             continue  # "the women's national team": the team, not women as such
         rule = "person_noun"
-        if category != "civilian" and _FORMER_BEFORE.search(before):
+        if category != "civilian" and _FORMER_BEFORE.search(text, max(0, m.start() - 32), m.start()):
             category, rule = "civilian", "former"  # "a former gymnast" is no longer one
         out.append(Found(category, m.start(), m.end(), rule, text[m.start() : m.end()]))
     for category, pattern in lex.actor_context.items():
@@ -550,7 +556,7 @@ def actors(text: str, start: int, end: int) -> list[Found]:
                 _POSSESSOR_BEFORE.search(before) or re.match(r"\s*(?:'s|s')", after)
             ):
                 continue
-            if _FORMER_BEFORE.search(before):
+            if _FORMER_BEFORE.search(text, max(0, m.start() - 32), m.start()):
                 continue  # "a former gymnast" is no longer one
             out.append(Found(category, m.start(), m.end(), "actor_context", m.group(0)))
     return sorted(out, key=lambda f: f.start)
@@ -747,8 +753,16 @@ def _person_after_demonym() -> re.Pattern[str]:
     return re.compile(rf"^\s+(?:[\w'\",-]+\s+){{0,3}}?(?:{alternatives})\b", re.I)
 
 
+def _is_speaking_authority(text: str, end: int, phrase: str) -> bool:
+    noun = phrase.rsplit(None, 1)[-1].lower()
+    authority = lexicon().person_nouns.get(noun) == "official" or noun in _SPEAKER_NOUNS or noun in _AUTHORITIES
+    return authority and _SPEAKER_AFTER.match(text, end, end + 25) is not None
+
+
+_AUTHORITIES = frozenset(["officials", "official", "authorities", "police", "ministry", "media", "sources", "source"])
 _POSSESSIVE_COUNTRY = re.compile(
     r"^'s\s+(?:[\w'-]+\s+){0,3}?(?:team|squad|club|army|air\s+force|navy|military|border\s+guards?|soldiers|"
+    r"guard|mercenary|mercenaries|forces|troops|marines|regiment|battalion|brigade|"
     r"embassy|delegation|national|under-\d+|diplomats?|workers|athletes|players|envoy|ambassador)\b",
     re.I,
 )
@@ -769,6 +783,8 @@ def origins(text: str, start: int, end: int) -> list[Found]:
                 noun_end = hit.end + (person.end() if person else 0)
                 if is_agent(text, hit.start, noun_end) or is_victim(text, hit.start):
                     continue
+                if person is not None and _is_speaking_authority(text, noun_end, person.group(0)):
+                    continue  # "Colombian migration officials said": who tells the story, not who crossed
                 ranked.append((0, Found(hit.value, hit.start, hit.end, "demonym", hit.text)))
             continue
         code = hit.value if hit.kind == "country" else None

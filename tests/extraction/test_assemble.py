@@ -207,6 +207,21 @@ def test_going_back_home_is_a_reverse_crossing(text: str, published: date, expec
         ),
         ("Two Ukrainian men swam across the Tisza River into Romania on Monday.", "UKR", "ROU", "river"),
         ("A Russian soldier who deserted crossed the Narva River into Estonia last week.", "RUS", "EST", "river"),
+        # fences and barbed wire outside Korea are a land border; speakers' demonyms are not the origin
+        (
+            "A former commander with Russia's Wagner mercenary group climbed two barbed-wire fences and crossed the "
+            "border into Norway on Friday, Norwegian police said.",
+            "RUS",
+            "NOR",
+            "land",
+        ),
+        (
+            "Three members of Venezuela's National Guard drove through the barriers on a border bridge on Saturday "
+            "and crossed into Colombia, Colombian migration officials said.",
+            "VEN",
+            "COL",
+            "land",
+        ),
     ],
 )
 def test_routes(text: str, origin: str, destination: str, method: str) -> None:
@@ -252,6 +267,22 @@ def test_consistent_route(
             "troops failed to catch him.",
             "civilian",
         ),
+        (
+            "A former commander of a mercenary group crossed the border into Norway on Friday. He said he had "
+            "deserted after his contract was extended.",
+            "soldier",
+        ),
+        (
+            "A North Korean man climbed the border fence in Goseong on Tuesday. Officials said the man had previously "
+            "trained as a gymnast.",
+            "civilian",
+        ),
+        (
+            "A man swam across the sea border to Goseong on Tuesday. The man said he had been a civilian worker in "
+            "the North.",
+            "civilian",
+        ),
+        ("Three Venezuelan guardsmen crossed the border into Colombia on Saturday.", "soldier"),
     ],
 )
 def test_actor_is_the_people_who_escaped(text: str, actor: str) -> None:
