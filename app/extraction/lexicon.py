@@ -919,6 +919,8 @@ def _country_names() -> tuple[dict[str, str], dict[str, str]]:
             names[_key("Soviet Union")] = "SUN"
         if getattr(country, "alpha_3", None) == "DDR":
             short["DDR"] = "East Germany"
+        if getattr(country, "alpha_3", None) in ("CSK", "YUG"):  # Cold War defections name them often
+            short[country.alpha_3] = "Czechoslovakia" if country.alpha_3 == "CSK" else "Yugoslavia"
     # pycountry's formal names for the two Koreas are not how news writes them.
     short.update({"PRK": "North Korea", "KOR": "South Korea", "RUS": "Russia", "IRN": "Iran", "SYR": "Syria"})
     return names, short

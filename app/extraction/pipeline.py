@@ -57,6 +57,8 @@ def _mentions(doc: Document, dates: dict[int, list[DateMention]], title: str | N
         segments = detect.segments(doc, sentence, sentence_dates)
         for seg_index, seg in enumerate(segments):
             trigger = detect.find_trigger(doc.text, seg.start, seg.end)
+            if trigger is not None and out and _refers_back(doc.text, seg.start, trigger[0].start, sentence_dates):
+                trigger = None
             anaphoric = seg_index == 0 and detect.is_anaphoric(doc.text, seg.start, seg.end)
             if trigger is None and not (anaphoric and out and not headline):
                 continue  # nothing here to detect or to add: skip the costlier attribute finders
@@ -97,7 +99,8 @@ def _mentions(doc: Document, dates: dict[int, list[DateMention]], title: str | N
                         sizes=sizes,
                         places=places,
                         new_event=detect.is_new_event_cue(doc.text, seg.start, seg.end)
-                        or _opens_with_own_date(doc.text, seg.start, seg_dates),
+                        or _opens_with_own_date(doc.text, seg.start, seg_dates)
+                        or _new_named_person_long_ago(doc, seg.start, seg_dates),
                         anaphoric=anaphoric,
                         destinations=tuple(f.value for f in destinations),
                         goes_back=any(f.rule in attrs.GOING_BACK_RULES for f in destinations),
@@ -128,6 +131,17 @@ def _mentions(doc: Document, dates: dict[int, list[DateMention]], title: str | N
     return out + headlines
 
 
+# "...the dancer's first appearance in Canada after he defected": a time reckoned from an escape already told.
+_REFERENCE_BEFORE = re.compile(r"\b(?:after|since|before|until|once)\s+(?:he|she|they)\s+(?:had\s+)?$", re.I)
+
+
+def _refers_back(text: str, start: int, trigger_start: int, dates: list[DateMention]) -> bool:
+    """Whether the trigger only dates something else by an escape already told, with no date of its own after it."""
+    if not _REFERENCE_BEFORE.search(text, max(start, trigger_start - 30), trigger_start):
+        return False
+    return not any(d.start > trigger_start and not d.reporting for d in dates)
+
+
 # The most a segment's counts (0.1) and places (0.05) add to a trigger's strength, with room for rounding.
 _SPECIFICS_BONUS_BOUND = 0.2
 
@@ -155,6 +169,27 @@ def _opens_with_own_date(text: str, start: int, dates: list[DateMention]) -> boo
     ):
         return False
     return _NEW_SUBJECT.match(text, lead.end) is not None
+
+
+_NAMED_SUBJECT = re.compile(r"""\s*["']?\s*([A-Z][a-z]+(?:[\s-][A-Z][a-z'-]+){1,2})\s+[a-z]""")
+
+
+def _new_named_person_long_ago(doc: Document, start: int, dates: list[DateMention]) -> bool:
+    """'Rudolf Nureyev broke away from his minders in Paris on June 16, 1961': someone named for the first time,
+    as the subject, in an escape dated well before publication, is another incident, told as background."""
+    m = _NAMED_SUBJECT.match(doc.text, start)
+    if m is None or doc.published is None:
+        return False
+    name = m.group(1)
+    if lexicon.gazetteer().lookup(name) is not None or lexicon.gazetteer().lookup(name.split()[0]) is not None:
+        return False  # "North Korea's...", "South Korean troops": places and demonyms, not people
+    surname = re.split(r"[\s-]", name)[-1]
+    if surname in doc.text[:start]:
+        return False
+    event = next((d for d in dates if not d.reporting and not d.since and d.window is not None), None)
+    if event is None or event.window is None or event.window.end is None:
+        return False
+    return (doc.published - event.window.end).days > 365
 
 
 def _is_dateline(text: str, start: int, hit: GazetteerHit) -> bool:

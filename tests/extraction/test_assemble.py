@@ -352,3 +352,33 @@ def test_location_prefers_the_place_of_the_event(text: str, expected: str) -> No
 
     (incident,) = extract(ArticleInput(text=text, published=date(2024, 5, 1)))
     assert incident.location is not None and incident.location.name == expected
+
+
+def test_someone_named_for_the_first_time_in_an_old_escape_is_another_incident() -> None:
+    text = (
+        "A Russian dancer has defected in Toronto, the government said.\n\n"
+        "Rudolf Nureyev broke away from his Kirov minders at Le Bourget airport in Paris on June 16, 1961."
+    )
+    found = incidents(text, date(2024, 6, 29))
+    assert [(i["date_start"], i["destination_country"]) for i in found] == [(None, "CAN"), ("1961-06-16", "FRA")]
+
+
+def test_a_time_reckoned_from_an_escape_already_told_is_not_its_date() -> None:
+    text = (
+        "A Soviet dancer defected in Toronto on June 29, 1974.\n\n"
+        "An exhibition opens Monday, with photos of his first appearance in Canada after he defected."
+    )
+    (only,) = incidents(text, date(2024, 6, 29))
+    assert (only["date_start"], only["origin_country"]) == ("1974-06-29", "SUN")
+
+
+@pytest.mark.parametrize(
+    ("text", "origin"),
+    [
+        ("A Czechoslovak hockey player defected in Switzerland on 10 May 1981 after a tournament.", "CSK"),
+        ("Two Yugoslav swimmers defected in Italy on 3 June 1984 during a meet.", "YUG"),
+    ],
+)
+def test_cold_war_countries(text: str, origin: str) -> None:
+    (only,) = incidents(text)
+    assert only["origin_country"] == origin
