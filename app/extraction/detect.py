@@ -21,7 +21,7 @@ from app.extraction.types import Document, Found, Sentence
 MENTION_FLOOR = 0.5
 
 _NON_FINITE_BEFORE = re.compile(
-    r"\b(?:in|of|for|from|about|before|after|by|against|aid|help|helping|prevent|stop|deter|discourage|"
+    r"\b(?:in|into|of|for|from|about|before|after|by|against|aid|help|helping|prevent|stop|deter|discourage|"
     r"punish|a|the|river|illegal|successful)\s+$",
     re.IGNORECASE,
 )

@@ -69,9 +69,11 @@ def test_weak_forms_are_discounted() -> None:
     direct = trigger("Two soldiers crossed the border.")
     infinitive = trigger("Two soldiers wanted to cross the border.")
     compound = trigger("Smugglers broker river-crossing defections at the border.")
-    assert direct and infinitive and compound
+    pressed = trigger("An interrogator tries to pressure him into defecting to the South.")
+    assert direct and infinitive and compound and pressed
     assert infinitive[2] < direct[2]
     assert compound[2] < detect.MENTION_FLOOR
+    assert pressed[2] < detect.MENTION_FLOOR
 
 
 @pytest.mark.parametrize(
@@ -95,6 +97,14 @@ def test_weak_forms_are_discounted() -> None:
         ("Tanks crossed the river during a river-crossing drill.", True),
         ("Lawmakers should let those fleeing tyranny in.", True),
         ("A soldier crossed the line each morning, the man's neighbours said.", False),
+        ("Many residents of the island fled the North during the 1950-53 Korean War.", True),
+        ("Officials said it was the second known defection by sea this year.", True),
+        ("It marks the first time since August 2019 that a soldier has defected across the border.", True),
+        ("It is far from the first time Eritrean footballers have vanished abroad.", True),
+        ("The frozen river is the main route for North Koreans fleeing poverty.", True),
+        ("Analysts say the measures have made escape from the North nearly impossible.", True),
+        ("Fishermen from the North have drifted into southern waters in broken-down boats many times.", True),
+        ("Another soldier was shot multiple times as he ran across the border on Monday.", False),
     ],
 )
 def test_generic_penalty(text: str, generic: bool) -> None:
