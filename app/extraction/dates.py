@@ -98,6 +98,11 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         ("month_year", rf"\b{_MOD}{_MONTH},?\s+(?:of\s+)?{_YEAR}\b"),
         ("season_year", rf"\b{_MOD}(?P<season>spring|summer|autumn|fall|winter)\s+(?:of\s+)?{_YEAR}\b"),
         ("month_day", rf"\b{_MONTH}\s+{_DAY}\b(?!\s*(?:,\s*)?\d)"),
+        (
+            "holiday",
+            r"\b(?:on\s+)?(?P<holiday>new\s+year'?s\s+(?:day|eve)|christmas\s+(?:day|eve))"
+            r"(?:,?\s+(?P<year>(?:19|20)\d\d)\b)?(?!\s*(?:,\s*)?\d)",
+        ),
         ("day_month", rf"\b{_DAY}\s+(?:of\s+)?{_MONTH}\b"),
         ("years_ago_this_month", rf"\b{_NUM}\s+years?\s+ago\s+this\s+month\b"),
         ("years_ago_today", rf"\b{_NUM}\s+years?\s+ago\s+today\b"),
@@ -159,6 +164,7 @@ _NEEDS: dict[str, tuple[str, ...]] = {
     "month_year": ("0",),
     "season_year": ("0",),
     "month_day": ("0",),
+    "holiday": ("new year", "christmas"),
     "day_month": ("0",),
     "yesterday": ("yesterday", "night", "today", "tonight", "this "),
     "last_weekday": _WEEKDAY_NAMES,
@@ -306,6 +312,17 @@ def _day(d: date | None) -> DateWindow | None:
     return DateWindow(d, d, "day") if d else None
 
 
+# Holidays on fixed dates, as news names them ("crossed the border on New Year's Day"): (month, day).
+_HOLIDAYS = {
+    "new years day": (1, 1),
+    "new year day": (1, 1),
+    "new years eve": (12, 31),
+    "new year eve": (12, 31),
+    "christmas day": (12, 25),
+    "christmas eve": (12, 24),
+}
+
+
 def _resolve(rule: str, m: re.Match[str], ref: date | None, previous: DateWindow | None) -> DateWindow | None:
     g = {k: (v.lower() if isinstance(v, str) else v) for k, v in m.groupdict().items()}
     mod = re.sub(r"\s+", " ", g["mod"]) if g.get("mod") else None
@@ -329,6 +346,11 @@ def _resolve(rule: str, m: re.Match[str], ref: date | None, previous: DateWindow
     if rule == "year":
         year = int(g["year"])
         return DateWindow(date(year, 1, 1), date(year, 12, 31), "year")
+    if rule == "holiday":
+        month, day = _HOLIDAYS[re.sub(r"\W+", " ", g["holiday"].replace("'", ""))]
+        if g.get("year"):
+            return _day(date(int(g["year"]), month, day))
+        return _day(_latest_month_day(month, day, ref)) if ref is not None else None
     if ref is None:
         if rule in ("anaphoric_year", "anaphoric_day") and previous is not None:
             return _anaphoric(g["rel"], previous)

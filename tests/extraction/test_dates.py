@@ -22,6 +22,9 @@ def first(text: str, ref: date | None = PUB):
     [
         ("They crossed on March 2, 2021, sources said.", PUB, date(2021, 3, 2), date(2021, 3, 2), "day"),
         ("They crossed on 2 March, sources said.", PUB, date(2021, 3, 2), date(2021, 3, 2), "day"),
+        ("He crossed the border on New Year's Day.", PUB, date(2021, 1, 1), date(2021, 1, 1), "day"),
+        ("They fled on Christmas Eve, a source said.", PUB, date(2020, 12, 24), date(2020, 12, 24), "day"),
+        ("He crossed on New Year's Day, 1999, alone.", None, date(1999, 1, 1), date(1999, 1, 1), "day"),
         ("They crossed on the night of the 2nd.", PUB, date(2021, 3, 2), date(2021, 3, 2), "day"),
         ("They crossed on the 2nd.", PUB, date(2021, 3, 2), date(2021, 3, 2), "day"),
         # a day of the month after the publication day is the previous month's
@@ -58,7 +61,13 @@ def test_date_forms(text: str, ref: date | None, start: date, end: date, precisi
 
 @pytest.mark.parametrize(
     "text",
-    ["Two soldiers fled last month.", "A man crossed on Monday.", "A man crossed yesterday.", "on the 2nd"],
+    [
+        "Two soldiers fled last month.",
+        "A man crossed on Monday.",
+        "A man crossed yesterday.",
+        "on the 2nd",
+        "They fled on Christmas Day.",
+    ],
 )
 def test_relative_date_without_publication_date_stays_unresolved(text: str) -> None:
     assert first(text, None).window is None
