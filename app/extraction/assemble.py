@@ -50,6 +50,7 @@ class MentionInfo:
     support: bool = False
     headline: bool = False
     goes_back: bool = False  # it says they went back home ("swam back to North Korea"): a journey of its own
+    compared: bool = False  # it opens with someone set beside the subject ("...since Hwang Jang-yop, who..."): others
     continuation: bool = False  # an anaphoric mention joined despite its date: a later or earlier step of the same
     # journey ("They were picked up on Thursday", "They had crossed into China a year ago"), so its dates are not
     # the incident's
@@ -243,9 +244,9 @@ def group(mentions: list[MentionInfo], published: date | None = None) -> list[Dr
                 target = top[0]
             elif m.support:
                 target = last if last in top else (top[0] if best_agree > 0 else None)
-            elif (m.new_event and (best_agree == 0 or (best_agree == 1 and _other_people(m) is not None))) or (
-                m.event_date is not None and best_agree == 0 and all(d.date_window() for d in top)
-            ):
+            elif (
+                m.compared or (m.new_event and (best_agree == 0 or (best_agree == 1 and _other_people(m) is not None)))
+            ) or (m.event_date is not None and best_agree == 0 and all(d.date_window() for d in top)):
                 target = None
             elif m.anaphoric and last in top:
                 target = last

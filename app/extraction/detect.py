@@ -85,10 +85,16 @@ def segments(doc: Document, sentence: Sentence, dates: list[DateMention]) -> lis
             cuts.append(clause_start)
     cuts.extend(_cuts_between_dates(doc, sentence, dates))
     cuts.extend(_cuts_after_relative_dates(doc, sentence, dates))
+    for m in _COMPARED_PERSON.finditer(doc.text, sentence.start, sentence.end):
+        if find_trigger(doc.text, m.start(), sentence.end) is not None:
+            cuts.append(m.start())
     bounds = [sentence.start, *sorted(set(cuts)), sentence.end]
     return [Segment(sentence, s, e) for s, e in itertools.pairwise(bounds) if doc.text[s:e].strip()]
 
 
+# "the most senior diplomat to defect since Hwang Jang-yop, who walked into a consulate in 1997": a named person
+# set beside the subject, whose own escape the rest of the sentence tells.
+_COMPARED_PERSON = re.compile(r"\b(?:since|like|than)\s+(?=(?:[A-Z][a-z]+[\s-]){1,2}[A-Z][\w'-]+\s*,)")
 _RELATIVE_BEFORE = re.compile(r"\b(?:who|which|that)\s+(?:had\s+|has\s+|have\s+)?\w+", re.IGNORECASE)
 _CLAUSE_BOUNDARY = re.compile(r",\s+|\s+(?:who|which|when|after|before|and|but|while)\s+", re.IGNORECASE)
 
@@ -237,10 +243,34 @@ def not_escape_penalty(text: str, start: int, end: int) -> float:
     return min(penalty, 1.0)
 
 
+def opens_with_compared_person(text: str, start: int, end: int) -> bool:
+    """'...since Hwang Jang-yop, a party secretary, walked into the consulate': a segment cut where the sentence
+    sets a named person beside its subject."""
+    return _COMPARED_PERSON.match(text, start, end) is not None
+
+
 def is_new_event_cue(text: str, start: int = 0, end: int | None = None) -> bool:
-    """Whether text[start:end] says it tells of another event ('In a separate case', 'two other soldiers who...').
-    Searched in place, so the document's word index narrows the search."""
-    return lexicon().new_event_cues.search(text, start, len(text) if end is None else end) is not None
+    """Whether text[start:end] says it tells of another event ('In a separate case', 'two other soldiers who...', a
+    person named beside the subject: '...since Hwang Jang-yop, who walked into a consulate in 1997'). Searched in
+    place, so the document's word index narrows the search."""
+    end = len(text) if end is None else end
+    if _COMPARED_PERSON.match(text, start, end) is not None:
+        return True
+    m = lexicon().new_event_cues.search(text, start, end)
+    if m is None:
+        return False
+    # "He is the most senior diplomat to defect": a superlative about the people already told of (unless it goes
+    # on to the one before him: "...to defect since the acting ambassador to Kuwait fled in 2019").
+    return not (
+        _PRONOUN_SUBJECT.match(text, start, end)
+        and _SUPERLATIVE.match(m.group(0))
+        and _SINCE.search(text, m.end(), end) is None
+    )
+
+
+_SINCE = re.compile(r"\bsince\b", re.I)
+_PRONOUN_SUBJECT = re.compile(r"\s*[\"']?\s*(?:he|she|they)\s+(?:is|was|are|were|became|has\s+become)\b", re.I)
+_SUPERLATIVE = re.compile(r"the\s+(?:most\s|\w+est\b|highest|first|last|latest|only)", re.I)
 
 
 # Case-insensitive matching takes long s and dotless i for s and i; the dotted capital I lower-cases to i and a

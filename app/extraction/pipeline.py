@@ -104,6 +104,7 @@ def _mentions(doc: Document, dates: dict[int, list[DateMention]], title: str | N
                         anaphoric=anaphoric,
                         destinations=tuple(f.value for f in destinations),
                         goes_back=any(f.rule in attrs.GOING_BACK_RULES for f in destinations),
+                        compared=detect.opens_with_compared_person(doc.text, seg.start, seg.end),
                         support=headline,
                         headline=headline,
                     )

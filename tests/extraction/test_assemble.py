@@ -382,3 +382,14 @@ def test_a_time_reckoned_from_an_escape_already_told_is_not_its_date() -> None:
 def test_cold_war_countries(text: str, origin: str) -> None:
     (only,) = incidents(text)
     assert only["origin_country"] == origin
+
+
+def test_a_named_person_set_beside_the_subject_is_another_incident() -> None:
+    text = (
+        "North Korea's deputy ambassador to Britain has defected to South Korea with his family, the ministry said "
+        "on Wednesday.\n\n"
+        "He is the most senior North Korean diplomat to defect since Hwang Jang-yop, a party secretary, walked into "
+        "the South Korean consulate in Beijing in February 1997 and requested asylum."
+    )
+    found = incidents(text, date(2016, 8, 17))
+    assert [(i["date_start"], i["actor"]) for i in found] == [(None, "diplomat"), ("1997-02-01", "official")]
