@@ -105,6 +105,8 @@ def test_weak_forms_are_discounted() -> None:
         ("Analysts say the measures have made escape from the North nearly impossible.", True),
         ("Fishermen from the North have drifted into southern waters in broken-down boats many times.", True),
         ("Another soldier was shot multiple times as he ran across the border on Monday.", False),
+        ("Thirteen restaurant workers have arrived in South Korea in a rare group defection.", False),
+        ("Defections across the land border are rare.", True),
     ],
 )
 def test_generic_penalty(text: str, generic: bool) -> None:
