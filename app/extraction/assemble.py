@@ -486,7 +486,8 @@ class _Builder:
                 if not attrs.in_object_position(text, f.start)
             ]
             for m in self.draft.mentions[1:]:
-                if m.anaphoric:
+                # "The incident raised questions about the readiness of troops": the event, not its people.
+                if m.anaphoric and not _EVENT_SUBJECT.match(text, m.start):
                     found = usable(attrs.actors(text, m.start, min(m.end, m.start + 80)))
                     pool += [f for f in found if not attrs.in_object_position(text, f.start)]
             specific = [f for f in pool if f.value != "civilian"]
@@ -598,6 +599,9 @@ _DEPARTURE_BEFORE = re.compile(
     re.I,
 )
 _SUCCESSORS = {"SUN": "RUS", "DDR": "DEU"}
+_EVENT_SUBJECT = re.compile(
+    r"\s*(?:the|this|that)\s+(?:[\w-]+\s+)?(?:incident|defection|crossing|escape|case|episode|breach)\b", re.I
+)
 _DESERTED = re.compile(r"\b(?:deserted|deserter|deserting|desertion)\b", re.I)
 _ENFORCERS = re.compile(
     r"\b(?:guards?|troops|police|patrols?|soldiers|authorities|forces|militia|coast\s*guard|marines)\b", re.I

@@ -283,6 +283,11 @@ def test_consistent_route(
             "civilian",
         ),
         ("Three Venezuelan guardsmen crossed the border into Colombia on Saturday.", "soldier"),
+        (
+            "A North Korean man swam south and came ashore in Goseong on Tuesday. The incident raised questions "
+            "about the readiness of troops on the eastern front.",
+            "civilian",
+        ),
     ],
 )
 def test_actor_is_the_people_who_escaped(text: str, actor: str) -> None:

@@ -149,6 +149,7 @@ def test_generic_penalty_counts_only_the_triggers_clause() -> None:
         ("The 22-year-old, a second-year student, crossed at night.", True),
         ("The pair had failed to turn up for their bouts.", True),
         ("Lao police arrested them on May 10.", True),
+        ("Police said the pilot climbed out and drew a pistol.", True),
         # Case-insensitive matching takes long s, dotless i and the dotted capital I for s and i.
         ("Lao police arre\u017fted them on May 10.", True),
         ("Border guards detaıned the group near the river.", True),
