@@ -12,7 +12,7 @@ from app.extraction import pipeline
 from app.extraction.pipeline import STAGES, extract
 from app.extraction.types import ArticleInput, Evidence, ExtractedIncident, Place
 
-EXTRACTOR_VERSION = "0.3.0"
+EXTRACTOR_VERSION = "0.4.0"
 
 # Whether this is a production build, its stages compiled by mypyc (see pyproject.toml): same results, faster.
 COMPILED = (pipeline.__file__ or "").endswith(tuple(EXTENSION_SUFFIXES))

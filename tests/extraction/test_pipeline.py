@@ -39,7 +39,7 @@ SAMPLE = (
 
 
 def test_public_surface() -> None:
-    assert EXTRACTOR_VERSION == "0.3.0"
+    assert EXTRACTOR_VERSION == "0.4.0"
     assert STAGES == ("prefilter", "prepare", "dates", "detect", "group", "assemble")
     assert {"extract", "ArticleInput", "ExtractedIncident", "Evidence", "Place", "EXTRACTOR_VERSION", "STAGES"} <= set(
         extraction.__all__
