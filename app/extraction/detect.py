@@ -85,9 +85,10 @@ def segments(doc: Document, sentence: Sentence, dates: list[DateMention]) -> lis
             cuts.append(clause_start)
     cuts.extend(_cuts_between_dates(doc, sentence, dates))
     cuts.extend(_cuts_after_relative_dates(doc, sentence, dates))
-    for m in _COMPARED_PERSON.finditer(doc.text, sentence.start, sentence.end):
-        if find_trigger(doc.text, m.start(), sentence.end) is not None:
-            cuts.append(m.start())
+    if any(doc.text.find(word, sentence.start, sentence.end) >= 0 for word in _COMPARED_WORDS):
+        for m in _COMPARED_PERSON.finditer(doc.text, sentence.start, sentence.end):
+            if find_trigger(doc.text, m.start(), sentence.end) is not None:
+                cuts.append(m.start())
     bounds = [sentence.start, *sorted(set(cuts)), sentence.end]
     return [Segment(sentence, s, e) for s, e in itertools.pairwise(bounds) if doc.text[s:e].strip()]
 
@@ -95,6 +96,7 @@ def segments(doc: Document, sentence: Sentence, dates: list[DateMention]) -> lis
 # "the most senior diplomat to defect since Hwang Jang-yop, who walked into a consulate in 1997": a named person
 # set beside the subject, whose own escape the rest of the sentence tells.
 _COMPARED_PERSON = re.compile(r"\b(?:since|like|than)\s+(?=(?:[A-Z][a-z]+[\s-]){1,2}[A-Z][\w'-]+\s*,)")
+_COMPARED_WORDS = ("since", "like", "than")  # the pattern's words: most sentences hold none
 _RELATIVE_BEFORE = re.compile(r"\b(?:who|which|that)\s+(?:had\s+|has\s+|have\s+)?\w+", re.IGNORECASE)
 _CLAUSE_BOUNDARY = re.compile(r",\s+|\s+(?:who|which|when|after|before|and|but|while)\s+", re.IGNORECASE)
 
