@@ -222,6 +222,14 @@ def test_going_back_home_is_a_reverse_crossing(text: str, published: date, expec
             "COL",
             "land",
         ),
+        # Cold War countries, with their demonyms
+        (
+            "A Czechoslovak hockey player defected in Switzerland on 10 May 1981 after a tournament.",
+            "CSK",
+            "CHE",
+            "abroad",
+        ),
+        ("Two Yugoslav swimmers defected in Italy on 3 June 1984 during a meet.", "YUG", "ITA", "abroad"),
     ],
 )
 def test_routes(text: str, origin: str, destination: str, method: str) -> None:
@@ -375,18 +383,6 @@ def test_a_time_reckoned_from_an_escape_already_told_is_not_its_date() -> None:
     )
     (only,) = incidents(text, date(2024, 6, 29))
     assert (only["date_start"], only["origin_country"]) == ("1974-06-29", "SUN")
-
-
-@pytest.mark.parametrize(
-    ("text", "origin"),
-    [
-        ("A Czechoslovak hockey player defected in Switzerland on 10 May 1981 after a tournament.", "CSK"),
-        ("Two Yugoslav swimmers defected in Italy on 3 June 1984 during a meet.", "YUG"),
-    ],
-)
-def test_cold_war_countries(text: str, origin: str) -> None:
-    (only,) = incidents(text)
-    assert only["origin_country"] == origin
 
 
 def test_a_named_person_set_beside_the_subject_is_another_incident() -> None:
