@@ -125,10 +125,13 @@ def _cuts_after_relative_dates(doc: Document, sentence: Sentence, dates: list[Da
     for d in dates:
         if d.reporting or d.window is None:
             continue
-        predicate = _PREDICATE_AFTER_DATE.match(doc.text, d.end, min(sentence.end, d.end + 40))
+        if _PREDICATE_AFTER_DATE.match(doc.text, d.end, min(sentence.end, d.end + 40)) is None:
+            continue
+        relative = _RELATIVE_BEFORE.search(doc.text, max(sentence.start, d.start - 120), d.start)
+        # Both clauses tell of an escape ("who took part in a contest last month slipped away" is one event).
         if (
-            predicate is not None
-            and _RELATIVE_BEFORE.search(doc.text, max(sentence.start, d.start - 120), d.start)
+            relative is not None
+            and find_trigger(doc.text, relative.start(), d.start) is not None
             and find_trigger(doc.text, d.end, sentence.end) is not None
         ):
             cuts.append(d.end)

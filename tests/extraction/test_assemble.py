@@ -394,3 +394,12 @@ def test_a_named_person_set_beside_the_subject_is_another_incident() -> None:
     )
     found = incidents(text, date(2016, 8, 17))
     assert [(i["date_start"], i["actor"]) for i in found] == [(None, "diplomat"), ("1997-02-01", "official")]
+
+
+def test_a_dated_relative_clause_without_an_escape_keeps_its_date_with_the_escape() -> None:
+    text = (
+        "A North Korean student who took part in a mathematics contest in Hong Kong last month slipped away from "
+        "his team and sought refuge at the South Korean consulate."
+    )
+    (only,) = incidents(text)
+    assert (only["date_start"], only["date_end"]) == ("2021-02-01", "2021-02-28")
