@@ -489,7 +489,12 @@ class _Builder:
                 # "The incident raised questions about the readiness of troops": the event, not its people.
                 if m.anaphoric and not _EVENT_SUBJECT.match(text, m.start):
                     found = usable(attrs.actors(text, m.start, min(m.end, m.start + 80)))
-                    pool += [f for f in found if not attrs.in_object_position(text, f.start)]
+                    # "The officials had kept the case quiet": the authorities, not the people who crossed.
+                    pool += [
+                        f
+                        for f in found
+                        if not attrs.in_object_position(text, f.start) and f.text.lower() != "officials"
+                    ]
             specific = [f for f in pool if f.value != "civilian"]
             if not specific and not subject:
                 subject = [f for f in usable(self.each(attrs.actors, core=True)) if f.rule in ("person_noun", "former")]

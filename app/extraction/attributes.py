@@ -502,7 +502,7 @@ _FORMER_BEFORE = re.compile(
 _OBJECT_POSITION_BEFORE = re.compile(
     r"\b(?:to|by|from|with|told|tell|asked|met|saw|contacted|helped|informed|according\s+to|for|at|toward|towards|"
     r"against|among|approached|pa(?:id|ying)|brib(?:ed|ing)|bought\s+off|tipped\s+off|evaded|evading|eluded|eluding)\s+"
-    r"(?:(?:the|a|an|his|her|their|its|some|two|three|several)\s+)?(?:[\w'.-]+\s+){0,2}$",
+    r"(?:(?:the|a|an|his|her|their|its|some|two|three|several)\s+)?(?:[\w'.-]+\s+){0,3}$",
     re.I,
 )
 
@@ -549,8 +549,9 @@ def actors(text: str, start: int, end: int) -> list[Found]:
         for m in pattern.finditer(text, start, end):
             after = text[m.end() : m.end() + 25]
             before = text[max(0, m.start() - 20) : m.start()]
-            # "South Korea's military said", "the army's statement": an institution speaking.
-            if _SPEAKER_AFTER.match(after) or _INSTITUTION_AFTER.match(after):
+            # "South Korea's military said", "the army's statement": an institution speaking; "government officials
+            # said": speakers (the cue matched the singular).
+            if _SPEAKER_AFTER.match(after[1:] if after.startswith("s") else after) or _INSTITUTION_AFTER.match(after):
                 continue
             if m.group(0).lower() in ("military", "army", "navy") and (
                 _POSSESSOR_BEFORE.search(before) or re.match(r"\s*(?:'s|s')", after)

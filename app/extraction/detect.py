@@ -22,7 +22,7 @@ MENTION_FLOOR = 0.5
 
 _NON_FINITE_BEFORE = re.compile(
     r"\b(?:in|into|of|for|from|about|before|after|by|against|aid|help|helping|prevent|stop|deter|discourage|"
-    r"punish|a|the|river|illegal|successful)\s+$",
+    r"punish|a|an|the|river|illegal|successful)\s+$",
     re.IGNORECASE,
 )
 _INFINITIVE_BEFORE = re.compile(r"\bto\s+$", re.IGNORECASE)

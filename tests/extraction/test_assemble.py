@@ -296,6 +296,16 @@ def test_consistent_route(
             "about the readiness of troops on the eastern front.",
             "civilian",
         ),
+        (
+            "A North Korean woman who crossed the Tumen River on Monday was caught and handed back to North Korean "
+            "security officials, a source said.",
+            "civilian",
+        ),
+        (
+            "Nine North Koreans crossed the sea border in a wooden boat on Monday, government officials said. The "
+            "officials had kept the case quiet for two days.",
+            "civilian",
+        ),
     ],
 )
 def test_actor_is_the_people_who_escaped(text: str, actor: str) -> None:

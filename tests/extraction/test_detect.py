@@ -61,6 +61,7 @@ def test_triggers(text: str, rule: str) -> None:
         "The company crossed a milestone in quarterly sales.",  # a weak verb without escape context
         "Prices walked up to a new high.",
         "The escape room opened downtown.",
+        "The frontier runs through dense forest and swamp along the border.",  # "swamp" is no "swam"
     ],
 )
 def test_no_trigger_without_escape_context(text: str) -> None:
@@ -73,6 +74,8 @@ def test_weak_forms_are_discounted() -> None:
     infinitive = trigger("Two soldiers wanted to cross the border.")
     compound = trigger("Smugglers broker river-crossing defections at the border.")
     pressed = trigger("An interrogator tries to pressure him into defecting to the South.")
+    planned = trigger("Ri begins planning an escape across the Military Demarcation Line.")
+    assert planned and planned[2] < detect.MENTION_FLOOR
     assert direct and infinitive and compound and pressed
     assert infinitive[2] < direct[2]
     assert compound[2] < detect.MENTION_FLOOR
@@ -110,6 +113,9 @@ def test_weak_forms_are_discounted() -> None:
         ("Another soldier was shot multiple times as he ran across the border on Monday.", False),
         ("Thirteen restaurant workers have arrived in South Korea in a rare group defection.", False),
         ("Defections across the land border are rare.", True),
+        ("Only 67 North Koreans reached the South in 2022.", True),
+        ("Very few of this year's arrivals crossed the border recently.", True),
+        ("34 arrived in the first quarter of this year alone.", True),
     ],
 )
 def test_generic_penalty(text: str, generic: bool) -> None:
