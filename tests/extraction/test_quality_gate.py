@@ -25,10 +25,12 @@ ROOT = Path(__file__).resolve().parents[2]
 SHARED_EVAL = ROOT.parent / "shared" / "eval"
 
 FIELDS = ("date", "group_size", "origin_country", "destination_country", "method", "crossing", "actor", "armed")
-# Pinned a little under what the extractor reaches (F1 0.940, field mean 0.956 on the 147 articles at 0.4.0). The 84
-# added since 0.2.0 were first written as three held-out probes: c064-c093, on which 0.2.0 reached F1 0.795 and field
+# Pinned a little under what the extractor reaches (F1 0.938, field mean 0.946 on the 167 articles at 0.4.0). The 104
+# added since 0.2.0 were first written as four held-out probes: c064-c093, on which 0.2.0 reached F1 0.795 and field
 # mean 0.868; c094-c117, written after the fixes the first one led to (0.2.0: F1 0.844, field mean 0.850; 0.3.0
-# before its own fixes: 0.812, 0.891); and c118-c147, in the form of scraped news (0.3.0: F1 0.805, field mean 0.830).
+# before its own fixes: 0.812, 0.891); c118-c147, in the form of scraped news (0.3.0: F1 0.805, field mean 0.830);
+# and c148-c167, after the fixes that one led to (0.3.0: F1 0.852, field mean 0.827; 0.4.0 before its last fixes:
+# 0.852, 0.843).
 # A change that costs more than the margin is a regression to look at.
 FLOOR_F1 = 0.93
 FLOOR_FIELD_MEAN = 0.94
