@@ -377,13 +377,28 @@ def test_location_prefers_the_place_of_the_event(text: str, expected: str) -> No
     assert incident.location is not None and incident.location.name == expected
 
 
-def test_someone_named_for_the_first_time_in_an_old_escape_is_another_incident() -> None:
-    text = (
-        "A Russian dancer has defected in Toronto, the government said.\n\n"
-        "Rudolf Nureyev broke away from his Kirov minders at Le Bourget airport in Paris on June 16, 1961."
-    )
-    found = incidents(text, date(2024, 6, 29))
-    assert [(i["date_start"], i["destination_country"]) for i in found] == [(None, "CAN"), ("1961-06-16", "FRA")]
+@pytest.mark.parametrize(
+    ("text", "published", "expected"),
+    [
+        (  # someone named for the first time, in an escape dated long before publication
+            "A Russian dancer has defected in Toronto, the government said.\n\n"
+            "Rudolf Nureyev broke away from his Kirov minders at Le Bourget airport in Paris on June 16, 1961.",
+            date(2024, 6, 29),
+            [(None, "CAN", "civilian"), ("1961-06-16", "FRA", "civilian")],
+        ),
+        (  # a named person set beside the subject
+            "North Korea's deputy ambassador to Britain has defected to South Korea with his family, the ministry "
+            "said on Wednesday.\n\n"
+            "He is the most senior North Korean diplomat to defect since Hwang Jang-yop, a party secretary, walked "
+            "into the South Korean consulate in Beijing in February 1997 and requested asylum.",
+            date(2016, 8, 17),
+            [(None, "KOR", "diplomat"), ("1997-02-01", "KOR", "official")],
+        ),
+    ],
+)
+def test_other_named_people_are_other_incidents(text: str, published: date, expected: list[tuple]) -> None:  # type: ignore[type-arg]
+    found = incidents(text, published)
+    assert [(i["date_start"], i["destination_country"], i["actor"]) for i in found] == expected
 
 
 def test_a_time_reckoned_from_an_escape_already_told_is_not_its_date() -> None:
@@ -393,17 +408,6 @@ def test_a_time_reckoned_from_an_escape_already_told_is_not_its_date() -> None:
     )
     (only,) = incidents(text, date(2024, 6, 29))
     assert (only["date_start"], only["origin_country"]) == ("1974-06-29", "SUN")
-
-
-def test_a_named_person_set_beside_the_subject_is_another_incident() -> None:
-    text = (
-        "North Korea's deputy ambassador to Britain has defected to South Korea with his family, the ministry said "
-        "on Wednesday.\n\n"
-        "He is the most senior North Korean diplomat to defect since Hwang Jang-yop, a party secretary, walked into "
-        "the South Korean consulate in Beijing in February 1997 and requested asylum."
-    )
-    found = incidents(text, date(2016, 8, 17))
-    assert [(i["date_start"], i["actor"]) for i in found] == [(None, "diplomat"), ("1997-02-01", "official")]
 
 
 def test_a_dated_relative_clause_without_an_escape_keeps_its_date_with_the_escape() -> None:
