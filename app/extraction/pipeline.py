@@ -185,8 +185,8 @@ def _new_named_person_long_ago(doc: Document, start: int, dates: list[DateMentio
     if lexicon.gazetteer().lookup(name) is not None or lexicon.gazetteer().lookup(name.split()[0]) is not None:
         return False  # "North Korea's...", "South Korean troops": places and demonyms, not people
     surname = re.split(r"[\s-]", name)[-1]
-    if surname in doc.text[:start]:
-        return False
+    if doc.text.find(surname, 0, start) >= 0:
+        return False  # named before: the people already told of
     event = next((d for d in dates if not d.reporting and not d.since and d.window is not None), None)
     if event is None or event.window is None or event.window.end is None:
         return False
