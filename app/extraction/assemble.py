@@ -245,8 +245,19 @@ def group(mentions: list[MentionInfo], published: date | None = None) -> list[Dr
             elif m.support:
                 target = last if last in top else (top[0] if best_agree > 0 else None)
             elif (
-                m.compared or (m.new_event and (best_agree == 0 or (best_agree == 1 and _other_people(m) is not None)))
-            ) or (m.event_date is not None and best_agree == 0 and all(d.date_window() for d in top)):
+                m.compared
+                or (m.new_event and (best_agree == 0 or (best_agree == 1 and _other_people(m) is not None)))
+                or (m.event_date is not None and best_agree == 0 and all(d.date_window() for d in top))
+                or (
+                    # "...on the night of the 3rd" with no publication date, then "in January 2017, about ten
+                    # people crossed": a date that can be read beside one that cannot, told afresh, is another time.
+                    m.event_date is not None
+                    and m.event_date.window is not None
+                    and best_agree == 0
+                    and not m.anaphoric
+                    and all(d.date_window() is None and d.has_unresolved_date() for d in top)
+                )
+            ):
                 target = None
             elif m.anaphoric and last in top:
                 target = last

@@ -417,3 +417,14 @@ def test_a_dated_relative_clause_without_an_escape_keeps_its_date_with_the_escap
     )
     (only,) = incidents(text)
     assert (only["date_start"], only["date_end"]) == ("2021-02-01", "2021-02-28")
+
+
+def test_a_readable_date_told_afresh_beside_an_unreadable_one_is_another_incident() -> None:
+    text = (
+        "Two North Korean border guards crossed the frozen Yalu River into China on the night of the 3rd, a source "
+        "said.\n\n"
+        "Residents still talk of a night in January 2017, when about 10 people from the city crossed the ice "
+        "together with the help of a broker."
+    )
+    found = incidents(text, None)
+    assert [(i["date_start"], i["group_size"]) for i in found] == [(None, 2), ("2017-01-01", 10)]
