@@ -755,9 +755,11 @@ def _person_after_demonym() -> re.Pattern[str]:
 
 
 def _is_speaking_authority(text: str, end: int, phrase: str) -> bool:
+    """`_is_speaking_official`, for commanders, police, ministries and sources too."""
     noun = phrase.rsplit(None, 1)[-1].lower()
-    authority = lexicon().person_nouns.get(noun) == "official" or noun in _SPEAKER_NOUNS or noun in _AUTHORITIES
-    return authority and _SPEAKER_AFTER.match(text, end, end + 25) is not None
+    if noun not in _SPEAKER_NOUNS and noun not in _AUTHORITIES:
+        return _is_speaking_official(text, end, phrase)
+    return _SPEAKER_AFTER.match(text, end, end + 25) is not None
 
 
 _AUTHORITIES = frozenset(["officials", "official", "authorities", "police", "ministry", "media", "sources", "source"])

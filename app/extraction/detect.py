@@ -255,12 +255,9 @@ def opens_with_compared_person(text: str, start: int, end: int) -> bool:
 
 
 def is_new_event_cue(text: str, start: int = 0, end: int | None = None) -> bool:
-    """Whether text[start:end] says it tells of another event ('In a separate case', 'two other soldiers who...', a
-    person named beside the subject: '...since Hwang Jang-yop, who walked into a consulate in 1997'). Searched in
-    place, so the document's word index narrows the search."""
+    """Whether text[start:end] says it tells of another event ('In a separate case', 'two other soldiers who...').
+    Searched in place, so the document's word index narrows the search."""
     end = len(text) if end is None else end
-    if _COMPARED_PERSON.match(text, start, end) is not None:
-        return True
     m = lexicon().new_event_cues.search(text, start, end)
     if m is None:
         return False

@@ -90,6 +90,7 @@ def _mentions(doc: Document, dates: dict[int, list[DateMention]], title: str | N
                         strength += 0.05
                 if sizes is not None and strength >= detect.MENTION_FLOOR:
                     destinations = attrs.destinations(doc.text, seg.start, seg.end, None)
+                    compared = detect.opens_with_compared_person(doc.text, seg.start, seg.end)
                     mention = MentionInfo(
                         start=seg.start,
                         end=seg.end,
@@ -98,13 +99,14 @@ def _mentions(doc: Document, dates: dict[int, list[DateMention]], title: str | N
                         dates=seg_dates,
                         sizes=sizes,
                         places=places,
-                        new_event=detect.is_new_event_cue(doc.text, seg.start, seg.end)
+                        new_event=compared
+                        or detect.is_new_event_cue(doc.text, seg.start, seg.end)
                         or _opens_with_own_date(doc.text, seg.start, seg_dates)
                         or _new_named_person_long_ago(doc, seg.start, seg_dates),
                         anaphoric=anaphoric,
                         destinations=tuple(f.value for f in destinations),
                         goes_back=any(f.rule in attrs.GOING_BACK_RULES for f in destinations),
-                        compared=detect.opens_with_compared_person(doc.text, seg.start, seg.end),
+                        compared=compared,
                         support=headline,
                         headline=headline,
                     )
